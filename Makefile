@@ -1,0 +1,75 @@
+# ipcmp - one GNU Makefile. `make test` and `make compare` install what they
+# need through ci/deps (as root) or say exactly what to install.
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Icommon
+LDLIBS  += -lrt -lpthread
+-include config.mak
+
+LIB_SRC   := $(wildcard common/*.c sysv/*.c posix/*.c)
+LIB_OBJ   := $(LIB_SRC:%.c=build/obj/%.o)
+TOOL_SRC  := $(wildcard tools/*.c)
+TOOL_OBJ  := $(TOOL_SRC:%.c=build/obj/%.o)
+SUITE_SRC := $(wildcard suite/*.c suite/support/*.c)
+SUITE_OBJ := $(SUITE_SRC:%.c=build/obj/%.o)
+DEPS      := $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(SUITE_OBJ:.o=.d)
+
+# Criterion's flags are asked for only when the suite is built, after deps.
+CRITERION_CFLAGS = $(shell pkg-config --cflags criterion 2>/dev/null)
+CRITERION_LIBS   = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
+
+VALGRIND_FLAGS = --trace-children=yes --leak-check=full \
+	--errors-for-leak-kinds=definite,indirect --vgdb=no \
+	--suppressions=ci/valgrind.supp --log-file=build/vg/vg.%p.log
+
+.PHONY: all tools suite test valgrind compare bench deps clean
+all: tools
+	@if pkg-config --exists criterion 2>/dev/null; then $(MAKE) --no-print-directory suite; \
+	else echo "make: Criterion not installed: build/suite skipped (make deps, or make test)"; fi
+
+tools: build/ipcmp
+suite: build/suite
+
+build/ipcmp: $(TOOL_OBJ) build/libipcmp.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+build/libipcmp.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+build/suite: $(SUITE_OBJ) build/libipcmp.a
+	$(CC) $(CFLAGS) -o $@ $^ $(CRITERION_LIBS) $(LDLIBS)
+
+build/obj/suite/%.o: suite/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(CRITERION_CFLAGS) -Isuite/support -MMD -MP -c -o $@ $<
+
+build/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+deps:
+	@ci/deps
+
+test: deps
+	@$(MAKE) --no-print-directory build/suite build/ipcmp
+	./build/suite $(SUITE_FLAGS)
+
+# Criterion's runner ignores its workers' exit codes under valgrind: every
+# process writes its own log, and any log without "0 errors" fails the run.
+valgrind: deps
+	@$(MAKE) --no-print-directory build/suite
+	@rm -rf build/vg && mkdir -p build/vg
+	IPCMP_VALGRIND=1 valgrind $(VALGRIND_FLAGS) ./build/suite $(SUITE_FLAGS)
+	@bad=$$(grep -L 'ERROR SUMMARY: 0 errors' build/vg/vg.*.log); \
+	if [ -n "$$bad" ]; then echo "valgrind: errors or leaks in:"; \
+		for f in $$bad; do echo "== $$f"; grep -A12 -E 'blocks are definitely|Invalid|uninitialised|ERROR SUMMARY' $$f | head -60; done; exit 1; fi; \
+	echo "valgrind: $$(ls build/vg | wc -l) processes, 0 errors, 0 definite or indirect leaks"
+
+compare: build/ipcmp
+	./build/ipcmp compare
+
+clean:
+	rm -rf build
+
+-include $(DEPS)

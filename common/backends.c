@@ -1,0 +1,13 @@
+/* backends.c - the transports, in report order. */
+#include <stddef.h>
+
+#include "ipcmp.h"
+
+extern const struct ipcmp_ops ipcmp_sysv_shm_ops;
+extern const struct ipcmp_ops ipcmp_posix_shm_ops;
+
+const struct ipcmp_ops *const ipcmp_backends[] = {
+	&ipcmp_sysv_shm_ops,
+	&ipcmp_posix_shm_ops,
+	NULL,
+};

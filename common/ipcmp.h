@@ -1,0 +1,133 @@
+/*
+ * ipcmp.h - one producer/consumer channel, four transports.
+ *
+ * A channel has a name, a message size limit (msg_max) and a capacity
+ * (messages it holds), fixed when it is created. Messages are byte strings
+ * of 0..msg_max bytes; boundaries are preserved; order is FIFO per producer;
+ * each message is delivered exactly once. End of stream (IPCMP_EOS) is
+ * distinct from an empty message: a consumer sees it once the channel is
+ * empty, at least one producer has opened it, and no producer has it open.
+ *
+ * Every function returns >= 0 on success and -errno on failure; nothing
+ * here prints or exits. Every wait is bounded by timeout_ms: 0 never
+ * blocks (-EAGAIN when it would), > 0 waits at most that long (-ETIMEDOUT).
+ * The same situation gives the same error on every backend:
+ *   -EMSGSIZE   message longer than msg_max, or a receive buffer too small
+ *               for the next message (the message is kept for the next call)
+ *   -ENOENT     no such channel          -EEXIST  channel already exists
+ *   -EINVAL     bad name or argument     -ENAMETOOLONG  name too long
+ *   -EBADMSG    corrupt channel header or ring (untrusted shared memory)
+ *   -EPROTO     the object under this name or key is not this channel
+ *               (foreign object, or a SysV key collision)
+ *   -EBADF      send on a handle not opened as producer, recv likewise
+ *   -EIDRM      SysV: the channel was removed under a waiting call
+ */
+#ifndef IPCMP_H
+#define IPCMP_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define IPCMP_NAME_MAX 32          /* channel name: 1..32 of [A-Za-z0-9_.-] */
+#define IPCMP_EOS (-ENODATA)       /* recv: end of stream, not an error */
+
+#define IPCMP_PRODUCER 1           /* roles of a handle, for open and create */
+#define IPCMP_CONSUMER 2
+
+#define IPCMP_MODE_DEFAULT 0600
+#define IPCMP_OPEN_WAIT_MS 2000    /* bound on waiting for a creator to finish */
+
+struct ipcmp_attr {
+	size_t msg_max;            /* largest message in bytes; 0: backend default */
+	size_t capacity;           /* messages the channel holds; 0: backend default */
+	mode_t mode;               /* permission bits; 0: IPCMP_MODE_DEFAULT */
+	int flags;                 /* roles of the creating handle (may be 0) */
+};
+
+/* What a backend accepts on this machine, read from the kernel's limits. */
+struct ipcmp_limits {
+	size_t msg_max_default;
+	size_t capacity_default;
+	size_t msg_max_limit;      /* largest msg_max create accepts */
+	size_t capacity_limit;     /* largest capacity create accepts */
+	const char *msg_max_source;   /* the limit behind msg_max_limit, e.g. "fs.mqueue.msgsize_max" */
+	const char *capacity_source;  /* likewise for capacity_limit */
+};
+
+struct ipcmp_chan {
+	const struct ipcmp_ops *ops;
+	char name[IPCMP_NAME_MAX + 1];
+	size_t msg_max;            /* fixed at create; read from the channel on open */
+	size_t capacity;
+	int flags;                 /* IPCMP_PRODUCER | IPCMP_CONSUMER */
+	void *spare;               /* recv into a small buffer: message kept here */
+	ssize_t spare_len;         /* -1: nothing kept */
+	_Alignas(max_align_t) unsigned char priv[];   /* ops->priv_size bytes */
+};
+
+/*
+ * A backend: one file of static functions and this exported table.
+ * Callers use the ipcmp_* functions below, which check names, lengths,
+ * roles and timeouts once for every backend, so an operation here may
+ * assume them: len <= chan->msg_max, cap >= chan->msg_max, timeout_ms >= 0,
+ * a valid name, and the role the call needs.
+ */
+struct ipcmp_ops {
+	const char *name;          /* "sysv-shm", "posix-mq", ... */
+	const char *family;        /* "System V" or "POSIX" */
+	const char *calls;         /* the system calls it uses, for reports */
+	size_t priv_size;          /* backend state at chan->priv */
+	int (*limits)(struct ipcmp_limits *);
+	/* create and open fill in msg_max and capacity; on failure they have
+	 * released everything they made, and close is not called */
+	int (*create)(struct ipcmp_chan *, const struct ipcmp_attr *);
+	int (*open)(struct ipcmp_chan *);
+	int (*send)(struct ipcmp_chan *, const void *buf, size_t len, int timeout_ms);
+	ssize_t (*recv)(struct ipcmp_chan *, void *buf, size_t cap, int timeout_ms);
+	int (*close)(struct ipcmp_chan *);              /* releases the handle's resources */
+	int (*unlink)(const char *name);                /* -ENOENT when already gone */
+};
+
+/* The backends, in report order, NULL-terminated. */
+extern const struct ipcmp_ops *const ipcmp_backends[];
+const struct ipcmp_ops *ipcmp_backend(const char *name);   /* NULL if unknown */
+
+int ipcmp_limits(const struct ipcmp_ops *, struct ipcmp_limits *);
+int ipcmp_create(const struct ipcmp_ops *, const char *name,
+		 const struct ipcmp_attr *, struct ipcmp_chan **out);
+int ipcmp_open(const struct ipcmp_ops *, const char *name, int flags,
+	       struct ipcmp_chan **out);
+int ipcmp_send(struct ipcmp_chan *, const void *buf, size_t len, int timeout_ms);
+ssize_t ipcmp_recv(struct ipcmp_chan *, void *buf, size_t cap, int timeout_ms);
+int ipcmp_close(struct ipcmp_chan *);       /* NULL is fine; frees the handle */
+int ipcmp_unlink(const struct ipcmp_ops *, const char *name);
+
+/* names.c: the only place channel names become object names and keys. */
+int ipcmp_name_check(const char *name);     /* 0, -EINVAL or -ENAMETOOLONG */
+int ipcmp_posix_name(char *buf, size_t size, const char *name, const char *suffix);
+key_t ipcmp_sysv_key(const char *name);
+#define IPCMP_POSIX_PREFIX "/ipcmp."
+
+/* clock.c: deadlines for the bounded waits. */
+void ipcmp_deadline(struct timespec *abs, clockid_t clock, int timeout_ms);
+int ipcmp_remaining(const struct timespec *abs, clockid_t clock, struct timespec *left);
+
+const char *ipcmp_strerror(int negative_errno);   /* strerror plus our own codes */
+
+/*
+ * The system call behind the last error an ipcmp_* call returned in this
+ * thread ("shm_open", "semtimedop"), or NULL when the error is ipcmp's own
+ * check. The command line names it in its messages; backends set it with
+ * ipcmp_fail() and never print.
+ */
+extern _Thread_local const char *ipcmp_call;
+
+static inline int ipcmp_fail(const char *call, int err)
+{
+	ipcmp_call = call;
+	return -err;
+}
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * names.c - channel names to POSIX object names and System V keys.
+ *
+ * SysV: objects are found by a key_t, a 32-bit number; ftok(3) derives one
+ * from an existing file's inode, which would tie a channel to a file. We hash
+ * the channel name instead (FNV-1a), so two channels can collide: the name is
+ * stored in the channel and checked on open (-EPROTO on a mismatch).
+ * POSIX: objects have names of their own, "/ipcmp.NAME" and "/ipcmp.NAME.SUFFIX"
+ * (shm_open and mq_open take "/name"; sem_open's show up as /dev/shm/sem.*).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ipcmp.h"
+
+int ipcmp_name_check(const char *name)
+{
+	size_t len;
+
+	if (name == NULL || name[0] == '\0' || name[0] == '.' || name[0] == '-')
+		return -EINVAL;
+	len = strnlen(name, IPCMP_NAME_MAX + 1);
+	if (len > IPCMP_NAME_MAX)
+		return -ENAMETOOLONG;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+int ipcmp_posix_name(char *buf, size_t size, const char *name, const char *suffix)
+{
+	int n;
+
+	if (suffix != NULL)
+		n = snprintf(buf, size, IPCMP_POSIX_PREFIX "%s.%s", name, suffix);
+	else
+		n = snprintf(buf, size, IPCMP_POSIX_PREFIX "%s", name);
+	if (n < 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+key_t ipcmp_sysv_key(const char *name)
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *p = "ipcmp:"; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (const char *p = name; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	h &= 0x7fffffff;        /* a positive key_t */
+	if (h == 0)             /* 0 is IPC_PRIVATE */
+		h = 1;
+	return (key_t)h;
+}

@@ -1,0 +1,217 @@
+/*
+ * ring.c - layout, validation and copying for the shared-memory ring.
+ * See ring.h for the layout and what is trusted.
+ */
+#include <stddef.h>
+#include <string.h>
+#include <time.h>
+
+#include "ring.h"
+
+/* One load or store of a shared field: the compiler may not split or repeat it. */
+#define LOAD(x)     __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
+#define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
+
+_Static_assert(sizeof(struct ipcmp_ring_hdr) == 128, "ring header is 128 bytes");
+_Static_assert(offsetof(struct ipcmp_ring_hdr, head) == 72, "head at 72");
+
+struct slot {
+	uint32_t len;
+	uint32_t unused;
+	unsigned char data[];
+};
+
+static size_t slot_size(size_t msg_max)
+{
+	return sizeof(struct slot) + ((msg_max + 7) & ~(size_t)7);
+}
+
+static struct slot *slot_at(const struct ipcmp_ring *r, uint64_t i)
+{
+	return (struct slot *)((char *)r->hdr + sizeof(struct ipcmp_ring_hdr) +
+			       (size_t)(i % r->capacity) * r->slot_size);
+}
+
+size_t ipcmp_ring_size(size_t msg_max, size_t capacity)
+{
+	return sizeof(struct ipcmp_ring_hdr) + capacity * slot_size(msg_max);
+}
+
+void ipcmp_ring_init(struct ipcmp_ring *r, void *mem, size_t size, const char *name,
+		     size_t msg_max, size_t capacity)
+{
+	struct ipcmp_ring_hdr *h = mem;
+
+	memset(h, 0, sizeof(*h));
+	strncpy(h->name, name, sizeof(h->name) - 1);
+	h->version = IPCMP_RING_VERSION;
+	h->msg_max = (uint32_t)msg_max;
+	h->capacity = (uint32_t)capacity;
+	h->slot_size = (uint32_t)slot_size(msg_max);
+	STORE(h->magic, IPCMP_RING_MAGIC);
+	r->hdr = h;
+	r->size = size;
+	r->msg_max = msg_max;
+	r->capacity = capacity;
+	r->slot_size = slot_size(msg_max);
+}
+
+void ipcmp_ring_set_ready(struct ipcmp_ring *r)
+{
+	STORE(r->hdr->ready, 1u);
+}
+
+/*
+ * An opener can find the object between its creation and the creator's
+ * last step (SysV: the semget + semctl(SETALL) race; POSIX: shm_open before
+ * sem_open). Wait, bounded, for `ready`; a foreign object is not waited for.
+ */
+int ipcmp_ring_wait_ready(void *mem, size_t size)
+{
+	struct ipcmp_ring_hdr *h = mem;
+	struct timespec tick = { 0, 1000000 };
+
+	if (size < sizeof(*h))
+		return -EPROTO;
+	for (int waited = 0; waited < IPCMP_OPEN_WAIT_MS; waited++) {
+		uint32_t magic = LOAD(h->magic);
+		if (magic != 0 && magic != IPCMP_RING_MAGIC)
+			return -EPROTO;
+		if (magic == IPCMP_RING_MAGIC && LOAD(h->ready) == 1)
+			return 0;
+		nanosleep(&tick, NULL);
+	}
+	return -ETIMEDOUT;
+}
+
+/* Is this object an ipcmp channel of this name (whatever state it is in)? */
+int ipcmp_ring_owned(const void *mem, size_t size, const char *name)
+{
+	const struct ipcmp_ring_hdr *h = mem;
+	char stored[sizeof(h->name)];
+
+	if (size < sizeof(*h) || LOAD(h->magic) != IPCMP_RING_MAGIC)
+		return 0;
+	memcpy(stored, h->name, sizeof(stored));
+	stored[sizeof(stored) - 1] = '\0';
+	return strcmp(stored, name) == 0;
+}
+
+int ipcmp_ring_attach(struct ipcmp_ring *r, void *mem, size_t size, const char *name)
+{
+	struct ipcmp_ring_hdr *h = mem;
+	size_t msg_max, capacity;
+	uint64_t head, tail;
+
+	if (!ipcmp_ring_owned(mem, size, name) || LOAD(h->version) != IPCMP_RING_VERSION)
+		return -EPROTO;
+	msg_max = LOAD(h->msg_max);
+	capacity = LOAD(h->capacity);
+	if (msg_max > IPCMP_RING_MSG_MAX || capacity == 0 || capacity > UINT32_MAX / 2 ||
+	    LOAD(h->slot_size) != slot_size(msg_max) ||
+	    ipcmp_ring_size(msg_max, capacity) > size)
+		return -EBADMSG;
+	head = LOAD(h->head);
+	tail = LOAD(h->tail);
+	if (tail - head > capacity)
+		return -EBADMSG;
+	r->hdr = h;
+	r->size = size;
+	r->msg_max = msg_max;
+	r->capacity = capacity;
+	r->slot_size = slot_size(msg_max);
+	return 0;
+}
+
+/* The fields an operation relies on still agree with what open validated. */
+static int ring_sane(const struct ipcmp_ring *r, uint64_t *head, uint64_t *tail)
+{
+	struct ipcmp_ring_hdr *h = r->hdr;
+
+	if (LOAD(h->magic) != IPCMP_RING_MAGIC || LOAD(h->msg_max) != r->msg_max ||
+	    LOAD(h->capacity) != r->capacity)
+		return -EBADMSG;
+	*head = LOAD(h->head);
+	*tail = LOAD(h->tail);
+	if (*tail - *head > r->capacity)
+		return -EBADMSG;
+	return 0;
+}
+
+/* Caller holds the lock and a free slot. */
+int ipcmp_ring_put(const struct ipcmp_ring *r, const void *buf, size_t len)
+{
+	uint64_t head, tail;
+	struct slot *s;
+	int rc;
+
+	if ((rc = ring_sane(r, &head, &tail)) < 0)
+		return rc;
+	if (tail - head == r->capacity)     /* we hold a slot, so the ring lied */
+		return -EBADMSG;
+	s = slot_at(r, tail);
+	if (len > 0)
+		memcpy(s->data, buf, len);
+	STORE(s->len, (uint32_t)len);
+	STORE(r->hdr->tail, tail + 1);
+	return 0;
+}
+
+/* Caller holds the lock and an item; -EAGAIN: the ring is empty. */
+ssize_t ipcmp_ring_get(const struct ipcmp_ring *r, void *buf, size_t cap)
+{
+	uint64_t head, tail;
+	struct slot *s;
+	uint32_t len;
+	int rc;
+
+	if ((rc = ring_sane(r, &head, &tail)) < 0)
+		return rc;
+	if (tail == head)
+		return -EAGAIN;
+	s = slot_at(r, head);
+	len = LOAD(s->len);
+	if (len > r->msg_max)
+		return -EBADMSG;
+	if (len > cap)
+		return -EMSGSIZE;
+	if (len > 0)
+		memcpy(buf, s->data, len);
+	STORE(r->hdr->head, head + 1);
+	return (ssize_t)len;
+}
+
+int ipcmp_ring_empty(const struct ipcmp_ring *r)
+{
+	return LOAD(r->hdr->head) == LOAD(r->hdr->tail);
+}
+
+void ipcmp_ring_mark_seen(const struct ipcmp_ring *r)
+{
+	STORE(r->hdr->producers_seen, 1u);
+}
+
+int ipcmp_ring_seen(const struct ipcmp_ring *r)
+{
+	return LOAD(r->hdr->producers_seen) != 0;
+}
+
+uint32_t ipcmp_ring_producers(const struct ipcmp_ring *r)
+{
+	return LOAD(r->hdr->producers);
+}
+
+/* Returns the new count; never wraps below zero, whatever the header held. */
+uint32_t ipcmp_ring_producers_add(const struct ipcmp_ring *r, int delta)
+{
+	uint32_t n = LOAD(r->hdr->producers);
+
+	if (delta > 0) {
+		n++;
+		ipcmp_ring_mark_seen(r);
+	} else if (delta < 0 && n > 0) {
+		n--;
+	}
+	STORE(r->hdr->producers, n);
+	return n;
+}

@@ -1,0 +1,74 @@
+/*
+ * ring.h - the shared-memory ring both shm backends use.
+ *
+ * Layout: a 128-byte header, then `capacity` slots of `slot_size` bytes, each
+ * a 32-bit length and up to msg_max bytes of payload. head and tail count
+ * messages taken and put since create; the slot of message i is i % capacity.
+ *
+ * Another process can write anything here, so nothing read from the mapping
+ * is trusted: open validates the header against the size the kernel reports
+ * for the object, and keeps its own copy of msg_max, capacity and slot_size;
+ * every later read of head, tail or a length is checked before use.
+ *
+ * The ring does no locking: the backends hold their semaphores around
+ * ipcmp_ring_put and ipcmp_ring_get (a semaphore operation is a full barrier).
+ */
+#ifndef IPCMP_RING_H
+#define IPCMP_RING_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ipcmp.h"
+
+#define IPCMP_RING_MAGIC   0x52434d49u    /* "IMCR" little-endian */
+#define IPCMP_RING_VERSION 1u
+#define IPCMP_RING_MSG_MAX (1u << 20)     /* largest msg_max a ring takes */
+#define IPCMP_LOCK_WAIT_MS 5000          /* the lock is held for one copy: longer means its holder died */
+
+struct ipcmp_ring_hdr {
+	uint32_t magic;            /* IPCMP_RING_MAGIC, written first by the creator */
+	uint32_t version;
+	char name[40];             /* channel name: a SysV key collision shows here */
+	uint32_t msg_max;
+	uint32_t capacity;
+	uint32_t slot_size;
+	uint32_t ready;            /* written last: fields and semaphores are set up */
+	uint32_t producers;        /* POSIX: producer handles open (SysV: a semaphore) */
+	uint32_t producers_seen;   /* some producer opened: end of stream is possible */
+	uint64_t head;             /* messages taken */
+	uint64_t tail;             /* messages put */
+	unsigned char pad[128 - 88];
+};
+
+/* A validated, private view of a ring: the sizes never come from the mapping again. */
+struct ipcmp_ring {
+	struct ipcmp_ring_hdr *hdr;     /* NULL: not mapped */
+	size_t size;                    /* mapped bytes, as the kernel reports them */
+	size_t msg_max;
+	size_t capacity;
+	size_t slot_size;
+};
+
+size_t ipcmp_ring_size(size_t msg_max, size_t capacity);
+void ipcmp_ring_init(struct ipcmp_ring *r, void *mem, size_t size, const char *name,
+		     size_t msg_max, size_t capacity);
+void ipcmp_ring_set_ready(struct ipcmp_ring *r);
+int ipcmp_ring_wait_ready(void *mem, size_t size);
+int ipcmp_ring_owned(const void *mem, size_t size, const char *name);
+int ipcmp_ring_attach(struct ipcmp_ring *r, void *mem, size_t size, const char *name);
+int ipcmp_ring_put(const struct ipcmp_ring *r, const void *buf, size_t len);
+ssize_t ipcmp_ring_get(const struct ipcmp_ring *r, void *buf, size_t cap);
+int ipcmp_ring_empty(const struct ipcmp_ring *r);
+
+/*
+ * End of stream needs a count of open producers. POSIX keeps it in the
+ * header (caller holds the lock); SysV keeps it in a SEM_UNDO semaphore, so
+ * the kernel uncounts a producer that dies. Both mark the header "seen".
+ */
+void ipcmp_ring_mark_seen(const struct ipcmp_ring *r);
+int ipcmp_ring_seen(const struct ipcmp_ring *r);
+uint32_t ipcmp_ring_producers(const struct ipcmp_ring *r);
+uint32_t ipcmp_ring_producers_add(const struct ipcmp_ring *r, int delta);
+
+#endif
