@@ -171,6 +171,10 @@ const char *ipcmp_strerror(int negative_errno)
 		return "Not this channel (a foreign object or a key collision)";
 	case -EBADMSG:
 		return "Corrupt channel header or ring";
+	case -ETIMEDOUT:
+		return "Timed out";
+	case -ENOTRECOVERABLE:
+		return "Channel broken: its lock holder died";
 	default:
 		return strerror(-negative_errno);
 	}

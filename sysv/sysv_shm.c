@@ -169,7 +169,7 @@ static int chan_limits(struct ipcmp_limits *lim)
 	lim->msg_max_limit = IPCMP_RING_MSG_MAX;
 	lim->capacity_limit = SEMVMX;
 	lim->msg_max_source = "ipcmp ring slot limit";
-	lim->capacity_source = "SEMVMX (largest SysV semaphore value)";
+	lim->capacity_source = "SEMVMX, the largest SysV semaphore value";
 	return 0;
 }
 
