@@ -14,6 +14,11 @@ int cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int cli_number(const char *text, size_t max, size_t *out);
 
+const char *cli_mqueue_view(char *dir, size_t size);   /* NULL: queues not visible */
+void cli_mqueue_unview(const char *dir);
+
 int cmd_compare(int argc, char **argv);
+int cmd_census(int argc, char **argv);
+int cmd_clean(int argc, char **argv);
 
 #endif

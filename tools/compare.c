@@ -7,13 +7,11 @@
  * (a census of the kernel's objects before and after). One row each.
  */
 #include <getopt.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -97,26 +95,6 @@ static pid_t spawn(void (*fn)(const struct ipcmp_ops *, const char *, uint64_t),
 		fn(ops, name, n);
 	}
 	return pid;
-}
-
-/*
- * POSIX message queues are listed only where an mqueue filesystem is
- * mounted. As root, mount one in a mount namespace of our own: the host's
- * mounts are untouched and its IPC namespace (what we count) is the same.
- */
-static const char *mqueue_view(char *dir, size_t size)
-{
-	if (geteuid() != 0 || unshare(CLONE_NEWNS) < 0 ||
-	    mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return NULL;
-	snprintf(dir, size, "/tmp/ipcmp-mqueue.XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		return NULL;
-	if (mount("mqueue", dir, "mqueue", 0, NULL) < 0) {
-		rmdir(dir);
-		return NULL;
-	}
-	return dir;
 }
 
 static size_t census_new(const struct ipcmp_census *before, const struct ipcmp_census *after)
@@ -219,7 +197,7 @@ int cmd_compare(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error("compare", usage_compare, "unexpected '%s'", argv[optind]);
 
-	mqdir = mqueue_view(dirbuf, sizeof(dirbuf));
+	mqdir = cli_mqueue_view(dirbuf, sizeof(dirbuf));
 	printf("ipcmp compare: %zu messages of 0..%d bytes, one producer and one consumer\n"
 	       "process per backend, every payload checked by the consumer.\n\n",
 	       n, WORK_MSG_MAX);
@@ -251,7 +229,6 @@ int cmd_compare(int argc, char **argv)
 		printf("  %-10s %s\n", ipcmp_backends[i]->name, ipcmp_backends[i]->calls);
 	if (mqdir == NULL)
 		printf("\n(POSIX message queues not counted: no mqueue filesystem could be mounted)\n");
-	else if (umount(mqdir) == 0)
-		rmdir(mqdir);
+	cli_mqueue_unview(mqdir);
 	return status;
 }

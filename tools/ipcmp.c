@@ -31,6 +31,8 @@ static const char usage_main[] =
 	"  recv   -b BACKEND NAME [--timeout MS]      messages -> stdout until end of stream\n"
 	"  unlink -b BACKEND NAME                    remove the channel's objects\n"
 	"  compare [--messages N]                    the backends side by side, measured\n"
+	"  census                                    the IPC objects of both families\n"
+	"  clean [--dry-run]                         remove the objects ipcmp made\n"
 	"\n"
 	"'ipcmp COMMAND --help' describes one command.\n";
 
@@ -350,6 +352,8 @@ static const struct {
 	{ "recv", cmd_recv },
 	{ "unlink", cmd_unlink },
 	{ "compare", cmd_compare },
+	{ "census", cmd_census },
+	{ "clean", cmd_clean },
 };
 
 int main(int argc, char **argv)

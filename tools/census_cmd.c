@@ -1,0 +1,193 @@
+/*
+ * census_cmd.c - `ipcmp census` lists the IPC objects of both families, as
+ * `ipcs -a` and `ls /dev/shm` would together; `ipcmp clean` removes the
+ * ones ipcmp made and nothing else.
+ *
+ * What counts as ipcmp's: POSIX objects whose name starts "/ipcmp." (the
+ * only names the backends make); SysV objects carry no name, so a segment
+ * is ours when its ring header has our magic, and a queue when its first
+ * message is our header record. The channel name read there is handed to
+ * the backend's own unlink, which removes the channel's other objects too.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <mqueue.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/shm.h>
+#include <unistd.h>
+
+#include "census.h"
+#include "cli.h"
+#include "ring.h"
+
+static const char usage_census[] =
+	"usage: ipcmp census\n"
+	"List the IPC objects of both families in this IPC namespace: kind, name\n"
+	"or key, id, owner, mode, size, attached/open count.\n";
+
+static const char usage_clean[] =
+	"usage: ipcmp clean [--dry-run]\n"
+	"Remove the IPC objects that ipcmp made (POSIX names starting /ipcmp.,\n"
+	"SysV objects with an ipcmp header) and nothing else.\n";
+
+/*
+ * POSIX message queues are listed only where an mqueue filesystem is
+ * mounted. As root, mount one in a mount namespace of our own: the host's
+ * mounts are untouched, and the IPC namespace (what we list) is the same.
+ */
+const char *cli_mqueue_view(char *dir, size_t size)
+{
+	if (geteuid() != 0 || unshare(CLONE_NEWNS) < 0 ||
+	    mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return NULL;
+	snprintf(dir, size, "/tmp/ipcmp-mqueue.XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return NULL;
+	if (mount("mqueue", dir, "mqueue", 0, NULL) < 0) {
+		rmdir(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+void cli_mqueue_unview(const char *dir)
+{
+	if (dir != NULL && umount(dir) == 0)
+		rmdir(dir);
+}
+
+static int help_only(int argc, char **argv, const char *cmd, const char *usage, int *dry_run)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(usage, stdout);
+			return 0;
+		}
+		if (dry_run != NULL && strcmp(argv[i], "--dry-run") == 0) {
+			*dry_run = 1;
+			continue;
+		}
+		return cli_usage_error(cmd, usage, "unexpected '%s'", argv[i]);
+	}
+	return -1;
+}
+
+int cmd_census(int argc, char **argv)
+{
+	struct ipcmp_census c = { 0 };
+	char dirbuf[64];
+	const char *mqdir;
+	int rc;
+
+	if ((rc = help_only(argc, argv, "census", usage_census, NULL)) >= 0)
+		return rc;
+	mqdir = cli_mqueue_view(dirbuf, sizeof(dirbuf));
+	rc = ipcmp_census_take(&c, mqdir);
+	cli_mqueue_unview(mqdir);
+	if (rc < 0) {
+		fprintf(stderr, "ipcmp: census: %s\n", strerror(-rc));
+		ipcmp_census_free(&c);
+		return 1;
+	}
+	printf("%-10s %-36s %8s %6s %5s %10s %8s\n", "kind", "name/key", "id", "owner",
+	       "mode", "size", "attached");
+	for (size_t i = 0; i < c.n; i++) {
+		const struct ipcmp_census_entry *e = &c.e[i];
+		char id[24] = "-", att[24] = "-";
+
+		if (e->id >= 0)
+			snprintf(id, sizeof(id), "%ld", e->id);
+		if (e->attached >= 0)
+			snprintf(att, sizeof(att), "%ld", e->attached);
+		printf("%-10s %-36s %8s %6u %04o %10lu %8s\n", e->kind, e->name, id, e->uid,
+		       e->mode, e->size, att);
+	}
+	if (mqdir == NULL)
+		printf("(POSIX message queues not listed: no mqueue filesystem could be mounted)\n");
+	ipcmp_census_free(&c);
+	return 0;
+}
+
+/* The channel name in a SysV segment's ring header, if it is ours. */
+static int sysv_shm_channel(long shmid, char *name, size_t size)
+{
+	struct shmid_ds ds;
+	struct ipcmp_ring_hdr *h;
+	int ours = 0;
+
+	if (shmctl((int)shmid, IPC_STAT, &ds) < 0 || ds.shm_segsz < sizeof(*h))
+		return 0;
+	if ((h = shmat((int)shmid, NULL, SHM_RDONLY)) == (void *)-1)
+		return 0;
+	if (h->magic == IPCMP_RING_MAGIC) {
+		snprintf(name, size, "%.*s", (int)sizeof(h->name), h->name);
+		ours = ipcmp_name_check(name) == 0 && ipcmp_ring_owned(h, ds.shm_segsz, name);
+	}
+	shmdt(h);
+	return ours;
+}
+
+static int remove_entry(const struct ipcmp_census_entry *e, int dry_run)
+{
+	const struct ipcmp_ops *ops = NULL;
+	char name[IPCMP_NAME_MAX + 8];
+	int rc = 0;
+
+	if (strcmp(e->kind, "shm") == 0 && sysv_shm_channel(e->id, name, sizeof(name)))
+		ops = ipcmp_backend("sysv-shm");
+	else if (e->name[0] != '/' ||
+		 strncmp(e->name, IPCMP_POSIX_PREFIX, strlen(IPCMP_POSIX_PREFIX)) != 0)
+		return 0;                  /* not ours */
+
+	if (ops != NULL)
+		printf("%s %s %s (channel \"%s\")\n", dry_run ? "would remove" : "removing",
+		       e->kind, e->name, name);
+	else
+		printf("%s %s %s\n", dry_run ? "would remove" : "removing", e->kind, e->name);
+	if (dry_run)
+		return 1;
+	if (ops != NULL)
+		rc = ipcmp_unlink(ops, name);
+	else if (strcmp(e->kind, "posix-shm") == 0)
+		rc = shm_unlink(e->name) < 0 ? -errno : 0;
+	else if (strcmp(e->kind, "posix-sem") == 0)
+		rc = sem_unlink(e->name) < 0 ? -errno : 0;
+	else if (strcmp(e->kind, "mqueue") == 0)
+		rc = mq_unlink(e->name) < 0 ? -errno : 0;
+	if (rc < 0 && rc != -ENOENT) {     /* ENOENT: went with its channel */
+		fprintf(stderr, "ipcmp: clean %s %s: %s\n", e->kind, e->name, ipcmp_strerror(rc));
+		return -1;
+	}
+	return 1;
+}
+
+int cmd_clean(int argc, char **argv)
+{
+	struct ipcmp_census c = { 0 };
+	char dirbuf[64];
+	const char *mqdir;
+	int rc, dry_run = 0, failed = 0, removed = 0;
+
+	if ((rc = help_only(argc, argv, "clean", usage_clean, &dry_run)) >= 0)
+		return rc;
+	mqdir = cli_mqueue_view(dirbuf, sizeof(dirbuf));
+	if ((rc = ipcmp_census_take(&c, mqdir)) < 0) {
+		fprintf(stderr, "ipcmp: clean: census: %s\n", strerror(-rc));
+		failed = 1;
+	}
+	for (size_t i = 0; rc >= 0 && i < c.n; i++) {
+		int r = remove_entry(&c.e[i], dry_run);
+		failed |= r < 0;
+		removed += r > 0;
+	}
+	cli_mqueue_unview(mqdir);
+	ipcmp_census_free(&c);
+	printf("%d object(s) %s\n", removed, dry_run ? "would be removed" : "removed");
+	return failed;
+}
