@@ -4,10 +4,14 @@
 #include "ipcmp.h"
 
 extern const struct ipcmp_ops ipcmp_sysv_shm_ops;
+extern const struct ipcmp_ops ipcmp_sysv_msg_ops;
 extern const struct ipcmp_ops ipcmp_posix_shm_ops;
+extern const struct ipcmp_ops ipcmp_posix_mq_ops;
 
 const struct ipcmp_ops *const ipcmp_backends[] = {
 	&ipcmp_sysv_shm_ops,
+	&ipcmp_sysv_msg_ops,
 	&ipcmp_posix_shm_ops,
+	&ipcmp_posix_mq_ops,
 	NULL,
 };

@@ -110,6 +110,11 @@ int ipcmp_posix_name(char *buf, size_t size, const char *name, const char *suffi
 key_t ipcmp_sysv_key(const char *name);
 #define IPCMP_POSIX_PREFIX "/ipcmp."
 
+/* SysV objects have no names: these read the channel name from an object's
+ * header (ring or header record). 0 when it is an ipcmp channel, else -errno. */
+int ipcmp_sysv_shm_channel(int shmid, char *name, size_t size);
+int ipcmp_sysv_msg_channel(int msqid, char *name, size_t size);
+
 /* clock.c: deadlines for the bounded waits. */
 void ipcmp_deadline(struct timespec *abs, clockid_t clock, int timeout_ms);
 int ipcmp_remaining(const struct timespec *abs, clockid_t clock, struct timespec *left);

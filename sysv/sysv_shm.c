@@ -14,6 +14,7 @@
 #include <sys/ipc.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "ipcmp.h"
@@ -373,6 +374,26 @@ static int chan_unlink(const char *name)
 	if (semid >= 0 && semctl(semid, 0, IPC_RMID) < 0)
 		return ipcmp_fail("semctl(IPC_RMID)", errno);
 	return 0;
+}
+
+/* For `ipcmp clean`: SysV objects have no names, so the header tells. */
+int ipcmp_sysv_shm_channel(int shmid, char *name, size_t size)
+{
+	const struct ipcmp_ring_hdr *h;
+	struct shmid_ds ds;
+	int rc = -EPROTO;
+
+	if (shmctl(shmid, IPC_STAT, &ds) < 0)
+		return ipcmp_fail("shmctl(IPC_STAT)", errno);
+	if ((h = shmat(shmid, NULL, SHM_RDONLY)) == (void *)-1)
+		return ipcmp_fail("shmat", errno);
+	if (ds.shm_segsz >= sizeof(*h) && h->magic == IPCMP_RING_MAGIC) {
+		snprintf(name, size, "%.*s", (int)sizeof(h->name) - 1, h->name);
+		if (ipcmp_name_check(name) == 0 && ipcmp_ring_owned(h, ds.shm_segsz, name))
+			rc = 0;
+	}
+	shmdt(h);
+	return rc;
 }
 
 const struct ipcmp_ops ipcmp_sysv_shm_ops = {

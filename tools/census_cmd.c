@@ -6,7 +6,7 @@
  * What counts as ipcmp's: POSIX objects whose name starts "/ipcmp." (the
  * only names the backends make); SysV objects carry no name, so a segment
  * is ours when its ring header has our magic, and a queue when its first
- * message is our header record. The channel name read there is handed to
+ * message is our header record (ipcmp_sysv_*_channel). The channel name read there is handed to
  * the backend's own unlink, which removes the channel's other objects too.
  */
 #include <fcntl.h>
@@ -19,12 +19,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
-#include <sys/shm.h>
 #include <unistd.h>
 
 #include "census.h"
 #include "cli.h"
-#include "ring.h"
 
 static const char usage_census[] =
 	"usage: ipcmp census\n"
@@ -114,33 +112,16 @@ int cmd_census(int argc, char **argv)
 	return 0;
 }
 
-/* The channel name in a SysV segment's ring header, if it is ours. */
-static int sysv_shm_channel(long shmid, char *name, size_t size)
-{
-	struct shmid_ds ds;
-	struct ipcmp_ring_hdr *h;
-	int ours = 0;
-
-	if (shmctl((int)shmid, IPC_STAT, &ds) < 0 || ds.shm_segsz < sizeof(*h))
-		return 0;
-	if ((h = shmat((int)shmid, NULL, SHM_RDONLY)) == (void *)-1)
-		return 0;
-	if (h->magic == IPCMP_RING_MAGIC) {
-		snprintf(name, size, "%.*s", (int)sizeof(h->name), h->name);
-		ours = ipcmp_name_check(name) == 0 && ipcmp_ring_owned(h, ds.shm_segsz, name);
-	}
-	shmdt(h);
-	return ours;
-}
-
 static int remove_entry(const struct ipcmp_census_entry *e, int dry_run)
 {
 	const struct ipcmp_ops *ops = NULL;
 	char name[IPCMP_NAME_MAX + 8];
 	int rc = 0;
 
-	if (strcmp(e->kind, "shm") == 0 && sysv_shm_channel(e->id, name, sizeof(name)))
+	if (strcmp(e->kind, "shm") == 0 && ipcmp_sysv_shm_channel((int)e->id, name, sizeof(name)) == 0)
 		ops = ipcmp_backend("sysv-shm");
+	else if (strcmp(e->kind, "msg") == 0 && ipcmp_sysv_msg_channel((int)e->id, name, sizeof(name)) == 0)
+		ops = ipcmp_backend("sysv-msg");
 	else if (e->name[0] != '/' ||
 		 strncmp(e->name, IPCMP_POSIX_PREFIX, strlen(IPCMP_POSIX_PREFIX)) != 0)
 		return 0;                  /* not ours */

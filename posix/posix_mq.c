@@ -1,0 +1,546 @@
+/*
+ * posix_mq.c - the channel over a POSIX message queue.
+ *
+ * One queue (mq_open, mq_timedsend, mq_timedreceive) carries the messages,
+ * named /ipcmp.NAME; a small shared-memory object /ipcmp.NAME.mq holds what
+ * a queue cannot: the producer count behind end of stream. Read it beside
+ * sysv/sysv_msg.c: the same functions in the same order, so each call faces
+ * its System V counterpart.
+ *
+ * Priorities in the queue (mq delivers the highest first, FIFO within one):
+ *   1  DATA   one message of the channel, 0..msg_max bytes;
+ *   0  EOS    the end-of-stream token, 0 bytes: below every data message,
+ *             so it comes after all of them whenever it was sent, and an
+ *             empty data message stays distinct from it with no framing.
+ *
+ *   $ ipcmp create -b posix-mq jobs
+ *   $ ipcmp recv -b posix-mq jobs > copy &
+ *   $ ipcmp send -b posix-mq jobs < file
+ *   $ ipcmp unlink -b posix-mq jobs
+ */
+#include <fcntl.h>
+#include <mqueue.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipcmp.h"
+
+enum { EOS = 0, DATA = 1 };        /* message priorities */
+
+#define STATE_MAGIC 0x514d5049u    /* "IPMQ" little-endian */
+#define STATE_VERSION 1u
+
+/*
+ * What the kernel charges against RLIMIT_MSGQUEUE per queue (mq_overview(7),
+ * ipc/mqueue.c): mq_maxmsg * (mq_msgsize + sizeof(struct msg_msg) +
+ * sizeof(struct posix_msg_tree_node)), two structures of 48 bytes each on
+ * 64-bit Linux; we count 12 pointers, which is that or more.
+ */
+#define MQ_MSG_OVERHEAD (12 * sizeof(void *))
+
+#define PATH_LEN (sizeof(IPCMP_POSIX_PREFIX) + IPCMP_NAME_MAX + 8)
+
+/* One load or store of a shared field; sequentially consistent, which the
+ * waiters/producers hand-over below relies on. */
+#define LOAD(x)     __atomic_load_n(&(x), __ATOMIC_SEQ_CST)
+#define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
+
+/* The shared state. Anyone who may open the channel may write it: nothing
+ * here is trusted; a bad value can delay end of stream, never overflow. */
+struct state {
+	uint32_t magic;            /* STATE_MAGIC, written first by the creator */
+	uint32_t version;
+	char name[40];             /* channel name */
+	uint32_t msg_max;          /* must agree with the queue's mq_msgsize */
+	uint32_t capacity;         /* and mq_maxmsg */
+	uint32_t ready;            /* written last: the queue exists */
+	uint32_t producers;        /* producer handles open */
+	uint32_t producers_seen;   /* some producer opened: end of stream is possible */
+	uint32_t token;            /* 1 while an EOS token is in the queue */
+	uint32_t waiters;          /* consumers blocked in mq_timedreceive */
+	uint32_t unused;
+};
+
+_Static_assert(sizeof(struct state) == 80, "state is 80 bytes");
+
+struct posix_mq {
+	mqd_t mqd;                 /* (mqd_t)-1: none */
+	struct state *st;          /* NULL: not mapped */
+	pid_t producer;            /* the process counted in producers; 0: none */
+};
+
+static const struct timespec zero = { 0, 0 };   /* a deadline that has passed: do not wait */
+
+static struct posix_mq *priv(struct ipcmp_chan *chan)
+{
+	return (struct posix_mq *)chan->priv;
+}
+
+/* One number from /proc/sys; no stdio, so no heap. */
+static int read_limit(const char *path, size_t *val)
+{
+	char text[32], *end;
+	unsigned long v;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return ipcmp_fail("open /proc/sys", errno);
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return ipcmp_fail("read /proc/sys", n < 0 ? errno : EIO);
+	text[n] = '\0';
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (end == text || errno != 0)
+		return ipcmp_fail("read /proc/sys", EIO);
+	*val = v;
+	return 0;
+}
+
+static size_t rlimit_msgqueue(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_MSGQUEUE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur > SIZE_MAX)
+		return SIZE_MAX;
+	return (size_t)rl.rlim_cur;
+}
+
+static size_t charge(size_t msg_max, size_t capacity)
+{
+	if (msg_max > (SIZE_MAX / capacity) - MQ_MSG_OVERHEAD)
+		return SIZE_MAX;
+	return capacity * (msg_max + MQ_MSG_OVERHEAD);
+}
+
+/*
+ * POSIX: mq_timedsend and mq_timedreceive take an absolute CLOCK_REALTIME
+ * deadline, which survives EINTR as it is; a deadline already past (zero)
+ * makes them return at once when they would wait, without O_NONBLOCK.
+ * The queue's name may be unlinked while we wait: an open queue goes on
+ * working, so a removed channel gives -ETIMEDOUT here, never -EIDRM.
+ */
+static ssize_t receive(struct posix_mq *s, void *buf, size_t cap, unsigned *prio,
+		       const struct timespec *deadline)
+{
+	for (;;) {
+		ssize_t n = mq_timedreceive(s->mqd, buf, cap, prio, deadline);
+
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		return errno == ETIMEDOUT ? -ETIMEDOUT : ipcmp_fail("mq_timedreceive", errno);
+	}
+}
+
+static int transmit(struct posix_mq *s, const void *buf, size_t len, unsigned prio,
+		    const struct timespec *deadline)
+{
+	for (;;) {
+		if (mq_timedsend(s->mqd, buf, len, prio, deadline) == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		return errno == ETIMEDOUT ? -ETIMEDOUT : ipcmp_fail("mq_timedsend", errno);
+	}
+}
+
+/* After a wait ran out, or before one: the queue is drained and every
+ * producer is gone. Producers are read before the queue: a producer's
+ * sends all happen before its close. */
+static int at_end(struct posix_mq *s)
+{
+	struct mq_attr a;
+
+	if (LOAD(s->st->producers) != 0 || LOAD(s->st->producers_seen) == 0)
+		return 0;
+	if (mq_getattr(s->mqd, &a) < 0)
+		return ipcmp_fail("mq_getattr", errno);
+	return a.mq_curmsgs == 0;
+}
+
+/*
+ * Sends the EOS token unless one is queued already (token 0 -> 1). The
+ * token takes one of the queue's capacity places, so it is sent only to
+ * wake a consumer that waits, and never waits for room itself: a consumer
+ * that does not wait finds the end by at_end before it would.
+ */
+static int send_token(struct posix_mq *s)
+{
+	uint32_t none = 0;
+	int rc;
+
+	if (!__atomic_compare_exchange_n(&s->st->token, &none, 1u, 0,
+					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		return 0;
+	if ((rc = transmit(s, "", 0, EOS, &zero)) < 0)
+		STORE(s->st->token, 0u);
+	return rc == -ETIMEDOUT ? 0 : rc;
+}
+
+/* POSIX: no undo; a producer that dies without closing stays counted, and
+ * its consumers get -ETIMEDOUT, not end of stream (sysv-msg: SEM_UNDO). */
+static int producer_join(struct posix_mq *s)
+{
+	__atomic_add_fetch(&s->st->producers, 1u, __ATOMIC_SEQ_CST);
+	STORE(s->st->producers_seen, 1u);      /* after the count: see at_end */
+	s->producer = getpid();
+	return 0;
+}
+
+/*
+ * The last producer out wakes the consumers that wait: it decrements, then
+ * reads waiters; a consumer increments waiters, then reads producers (in
+ * at_end). With sequentially consistent atomics one of the two sees the
+ * other, so no consumer sleeps through the end. A handle inherited over
+ * fork() is counted in the process that opened it, as on sysv-msg.
+ */
+static int producer_leave(struct posix_mq *s)
+{
+	uint32_t n = LOAD(s->st->producers);
+
+	if (s->producer != getpid()) {
+		s->producer = 0;
+		return 0;
+	}
+	s->producer = 0;
+	do {
+		if (n == 0)             /* never wraps below zero */
+			break;
+	} while (!__atomic_compare_exchange_n(&s->st->producers, &n, n - 1, 0,
+					      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+	if (n > 1 || LOAD(s->st->waiters) == 0)
+		return 0;
+	return send_token(s);
+}
+
+/*
+ * What fits: fs.mqueue.msgsize_max and fs.mqueue.msg_max bound mq_msgsize
+ * and mq_maxmsg (root could go past them with CAP_SYS_RESOURCE; we hold
+ * every user to them), and each queue is charged against the user's
+ * RLIMIT_MSGQUEUE, shared by all his queues (819200 bytes by default).
+ */
+static int chan_limits(struct ipcmp_limits *lim)
+{
+	size_t msg_max, msgsize_max, msg_default, msgsize_default;
+	size_t rlim = rlimit_msgqueue();
+	int rc;
+
+	if ((rc = read_limit("/proc/sys/fs/mqueue/msg_max", &msg_max)) < 0 ||
+	    (rc = read_limit("/proc/sys/fs/mqueue/msgsize_max", &msgsize_max)) < 0)
+		return rc;
+	/* the *_default sysctls came with Linux 3.5; before, the maxima */
+	if (read_limit("/proc/sys/fs/mqueue/msg_default", &msg_default) < 0)
+		msg_default = msg_max;
+	if (read_limit("/proc/sys/fs/mqueue/msgsize_default", &msgsize_default) < 0)
+		msgsize_default = msgsize_max;
+	if (rlim < charge(1, 1) || msg_max == 0 || msgsize_max == 0)
+		return ipcmp_fail("RLIMIT_MSGQUEUE", ENOSPC);
+	lim->msg_max_limit = msgsize_max;
+	lim->msg_max_source = "fs.mqueue.msgsize_max";
+	if (charge(msgsize_max, 1) > rlim) {
+		lim->msg_max_limit = rlim - MQ_MSG_OVERHEAD;
+		lim->msg_max_source = "RLIMIT_MSGQUEUE";
+	}
+	lim->capacity_limit = msg_max;
+	lim->capacity_source = "fs.mqueue.msg_max";
+	if (charge(1, msg_max) > rlim) {
+		lim->capacity_limit = rlim / (1 + MQ_MSG_OVERHEAD);
+		lim->capacity_source = "RLIMIT_MSGQUEUE";
+	}
+	/*
+	 * Defaults: the kernel's own (fs.mqueue.msg_default, msgsize_default:
+	 * 10 and 8192), but the message size halved until one queue takes at
+	 * most 1/16 of RLIMIT_MSGQUEUE, so that a user's many channels (tests
+	 * run in parallel, all as one user) fit: 10 x 4096 bytes here.
+	 */
+	lim->capacity_default = msg_default < lim->capacity_limit ? msg_default : lim->capacity_limit;
+	if (lim->capacity_default == 0)
+		lim->capacity_default = 1;
+	lim->msg_max_default = msgsize_default < lim->msg_max_limit ? msgsize_default : lim->msg_max_limit;
+	while (lim->msg_max_default > 64 &&
+	       charge(lim->msg_max_default, lim->capacity_default) > rlim / 16)
+		lim->msg_max_default /= 2;
+	if (lim->msg_max_default == 0)
+		lim->msg_max_default = 1;
+	return 0;
+}
+
+static int chan_close(struct ipcmp_chan *chan);
+
+static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
+{
+	struct posix_mq *s = priv(chan);
+	struct mq_attr ma = { .mq_maxmsg = (long)attr->capacity, .mq_msgsize = (long)attr->msg_max };
+	char qpath[PATH_LEN], spath[PATH_LEN];
+	int made = 0;                   /* objects made, for the unwind */
+	void *mem;
+	int fd, rc;
+
+	s->mqd = (mqd_t)-1;
+	s->st = NULL;
+	s->producer = 0;
+	/* chan.c checked each limit alone; the byte budget is a product. */
+	if (charge(attr->msg_max, attr->capacity) > rlimit_msgqueue())
+		return ipcmp_fail("RLIMIT_MSGQUEUE (capacity x (msg_max + kernel overhead) bytes)", EINVAL);
+	ipcmp_posix_name(qpath, sizeof(qpath), chan->name, NULL);
+	ipcmp_posix_name(spath, sizeof(spath), chan->name, "mq");
+
+	/* The state first: an opener that finds the queue finds the state. */
+	/* POSIX: the umask applies to the mode, as for open(2). */
+	if ((fd = shm_open(spath, O_RDWR | O_CREAT | O_EXCL, attr->mode)) < 0)
+		return ipcmp_fail("shm_open", errno);
+	made++;
+	if ((rc = posix_fallocate(fd, 0, (off_t)sizeof(struct state))) != 0) {
+		close(fd);
+		rc = ipcmp_fail("posix_fallocate", rc);
+		goto fail;
+	}
+	mem = mmap(NULL, sizeof(struct state), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);                      /* POSIX: the mapping outlives the descriptor */
+	if (mem == MAP_FAILED) {
+		rc = ipcmp_fail("mmap", errno);
+		goto fail;
+	}
+	s->st = mem;
+	memset(s->st, 0, sizeof(*s->st));
+	strncpy(s->st->name, chan->name, sizeof(s->st->name) - 1);
+	s->st->version = STATE_VERSION;
+	s->st->msg_max = (uint32_t)attr->msg_max;
+	s->st->capacity = (uint32_t)attr->capacity;
+	STORE(s->st->magic, STATE_MAGIC);
+
+	/* POSIX: the queue's sizes are fixed here, by mq_maxmsg and mq_msgsize. */
+	s->mqd = mq_open(qpath, O_RDWR | O_CREAT | O_EXCL, attr->mode, &ma);
+	if (s->mqd == (mqd_t)-1) {
+		/* EMFILE: descriptors, or the user's RLIMIT_MSGQUEUE bytes
+		 * (taken by his other queues); ENOSPC: fs.mqueue.queues_max */
+		rc = ipcmp_fail(errno == EMFILE ? "mq_open (RLIMIT_MSGQUEUE)" :
+				errno == ENOSPC ? "mq_open (fs.mqueue.queues_max)" : "mq_open", errno);
+		goto fail;
+	}
+	made++;
+	STORE(s->st->ready, 1u);
+	chan->msg_max = attr->msg_max;
+	chan->capacity = attr->capacity;
+	if ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0)
+		goto fail;
+	return 0;
+
+fail:
+	if (made > 1)
+		mq_unlink(qpath);
+	shm_unlink(spath);
+	s->producer = 0;
+	chan_close(chan);
+	return rc;
+}
+
+/* The creator makes the state, then the queue, then sets ready: wait,
+ * bounded, for ready; a foreign object is not waited for. */
+static int wait_ready(struct state *st, const char *name)
+{
+	struct timespec tick = { 0, 1000000 };
+	char stored[sizeof(st->name)];
+
+	for (int waited = 0; waited < IPCMP_OPEN_WAIT_MS; waited++) {
+		uint32_t magic = LOAD(st->magic);
+
+		if (magic != 0 && magic != STATE_MAGIC)
+			return -EPROTO;
+		if (magic == STATE_MAGIC && LOAD(st->ready) == 1) {
+			memcpy(stored, st->name, sizeof(stored));
+			stored[sizeof(stored) - 1] = '\0';
+			if (strcmp(stored, name) != 0 || LOAD(st->version) != STATE_VERSION)
+				return -EPROTO;
+			return 0;
+		}
+		nanosleep(&tick, NULL);
+	}
+	return -ETIMEDOUT;
+}
+
+static int chan_open(struct ipcmp_chan *chan)
+{
+	struct posix_mq *s = priv(chan);
+	char qpath[PATH_LEN], spath[PATH_LEN];
+	struct mq_attr ma;
+	struct stat sb;
+	void *mem;
+	int fd, rc;
+
+	s->mqd = (mqd_t)-1;
+	s->st = NULL;
+	s->producer = 0;
+	ipcmp_posix_name(qpath, sizeof(qpath), chan->name, NULL);
+	ipcmp_posix_name(spath, sizeof(spath), chan->name, "mq");
+	/* Consumers send too: they pass the EOS token on. */
+	if ((s->mqd = mq_open(qpath, O_RDWR)) == (mqd_t)-1)
+		return ipcmp_fail("mq_open", errno);
+	if (mq_getattr(s->mqd, &ma) < 0) {
+		rc = ipcmp_fail("mq_getattr", errno);
+		goto fail;
+	}
+	/* A queue without its state is not one of ours (or is being unlinked). */
+	if ((fd = shm_open(spath, O_RDWR, 0)) < 0) {
+		rc = errno == ENOENT ? -EPROTO : ipcmp_fail("shm_open", errno);
+		goto fail;
+	}
+	if (fstat(fd, &sb) < 0 || (size_t)sb.st_size < sizeof(struct state)) {
+		close(fd);
+		rc = -EPROTO;
+		goto fail;
+	}
+	mem = mmap(NULL, sizeof(struct state), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (mem == MAP_FAILED) {
+		rc = ipcmp_fail("mmap", errno);
+		goto fail;
+	}
+	s->st = mem;
+	if ((rc = wait_ready(s->st, chan->name)) < 0)
+		goto fail;
+	/* The kernel's sizes are the truth; the state must agree with them. */
+	if (ma.mq_msgsize <= 0 || ma.mq_maxmsg <= 0 ||
+	    LOAD(s->st->msg_max) != (uint32_t)ma.mq_msgsize ||
+	    LOAD(s->st->capacity) != (uint32_t)ma.mq_maxmsg) {
+		rc = -EBADMSG;
+		goto fail;
+	}
+	chan->msg_max = (size_t)ma.mq_msgsize;
+	chan->capacity = (size_t)ma.mq_maxmsg;
+	if ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0)
+		goto fail;
+	return 0;
+
+fail:
+	chan_close(chan);
+	return rc;
+}
+
+/* POSIX: mq_timedsend waits for room itself, bounded by the deadline. */
+static int chan_send(struct ipcmp_chan *chan, const void *buf, size_t len, int timeout_ms)
+{
+	struct posix_mq *s = priv(chan);
+	struct timespec deadline;
+	int rc;
+
+	ipcmp_deadline(&deadline, CLOCK_REALTIME, timeout_ms);
+	rc = transmit(s, len > 0 ? buf : "", len, DATA, timeout_ms > 0 ? &deadline : &zero);
+	return rc == -ETIMEDOUT && timeout_ms == 0 ? -EAGAIN : rc;
+}
+
+/*
+ * POSIX: mq_timedreceive waits itself, bounded by the deadline. It needs a
+ * buffer of mq_msgsize bytes at least (chan.c gives cap >= msg_max, which
+ * open read from the queue), and the kernel never returns more; the length
+ * is checked all the same, and so is the priority (a stranger's message).
+ */
+static ssize_t chan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int timeout_ms)
+{
+	struct posix_mq *s = priv(chan);
+	struct timespec deadline;
+	unsigned prio;
+	ssize_t n;
+	int end;
+
+	ipcmp_deadline(&deadline, CLOCK_REALTIME, timeout_ms);
+	for (;;) {
+		n = receive(s, buf, cap, &prio, &zero);
+		if (n == -ETIMEDOUT) {          /* empty: the end, or wait */
+			if ((end = at_end(s)) != 0)
+				return end < 0 ? end : IPCMP_EOS;
+			if (timeout_ms == 0)
+				return -EAGAIN;
+			__atomic_add_fetch(&s->st->waiters, 1u, __ATOMIC_SEQ_CST);
+			if ((end = at_end(s)) == 0)
+				n = receive(s, buf, cap, &prio, &deadline);
+			__atomic_sub_fetch(&s->st->waiters, 1u, __ATOMIC_SEQ_CST);
+			if (end != 0)
+				return end < 0 ? end : IPCMP_EOS;
+			if (n == -ETIMEDOUT) {
+				end = at_end(s);
+				return end < 0 ? end : end ? IPCMP_EOS : -ETIMEDOUT;
+			}
+		}
+		if (n < 0)
+			return n;
+		if (prio == DATA && (size_t)n <= chan->msg_max)
+			return n;
+		if (prio != EOS || n != 0)
+			return -EBADMSG;        /* a stranger's message */
+		/* The token: pass it on if another consumer waits, unless a
+		 * producer came back since it was sent (then drop it). */
+		if (LOAD(s->st->producers) == 0) {
+			if (LOAD(s->st->waiters) == 0 || transmit(s, "", 0, EOS, &zero) < 0)
+				STORE(s->st->token, 0u);
+			return IPCMP_EOS;
+		}
+		STORE(s->st->token, 0u);
+	}
+}
+
+static int chan_close(struct ipcmp_chan *chan)
+{
+	struct posix_mq *s = priv(chan);
+	int rc = 0;
+
+	if (s->producer != 0 && s->st != NULL)
+		rc = producer_leave(s);
+	/* POSIX: mq_close is the whole of detaching; the name may be gone already. */
+	if (s->mqd != (mqd_t)-1 && mq_close(s->mqd) < 0 && rc == 0)
+		rc = ipcmp_fail("mq_close", errno);
+	s->mqd = (mqd_t)-1;
+	if (s->st != NULL && munmap(s->st, sizeof(struct state)) < 0 && rc == 0)
+		rc = ipcmp_fail("munmap", errno);
+	s->st = NULL;
+	return rc;
+}
+
+/* Removes both names; those open stay usable until closed. */
+static int chan_unlink(const char *name)
+{
+	char path[PATH_LEN];
+	int gone = 0, rc = 0;
+
+	ipcmp_posix_name(path, sizeof(path), name, NULL);
+	if (mq_unlink(path) < 0) {
+		if (errno != ENOENT)
+			return ipcmp_fail("mq_unlink", errno);
+		gone++;
+	}
+	ipcmp_posix_name(path, sizeof(path), name, "mq");
+	if (shm_unlink(path) < 0) {
+		if (errno == ENOENT)
+			gone++;
+		else
+			rc = ipcmp_fail("shm_unlink", errno);
+	}
+	if (gone == 2)
+		return ipcmp_fail("mq_unlink", ENOENT);
+	return rc;
+}
+
+const struct ipcmp_ops ipcmp_posix_mq_ops = {
+	.name = "posix-mq",
+	.family = "POSIX",
+	.calls = "mq_open mq_timedsend mq_timedreceive mq_getattr mq_close mq_unlink shm_open mmap",
+	.priv_size = sizeof(struct posix_mq),
+	.limits = chan_limits,
+	.create = chan_create,
+	.open = chan_open,
+	.send = chan_send,
+	.recv = chan_recv,
+	.close = chan_close,
+	.unlink = chan_unlink,
+};

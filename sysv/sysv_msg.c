@@ -1,0 +1,686 @@
+/*
+ * sysv_msg.c - the channel over a System V message queue.
+ *
+ * One queue (msgget, msgsnd, msgrcv) carries the messages; one set of five
+ * semaphores (semget, semtimedop) bounds every wait, since msgrcv has none.
+ * Read it beside posix/posix_mq.c: the same functions in the same order, so
+ * each call faces its POSIX counterpart.
+ *
+ * Message types (mtype) in the queue:
+ *   1  HEAD   the channel's header (struct head below): sent once by the
+ *             creator as its last step, never removed, so it stays at
+ *             position 0 where openers read it with MSG_COPY (a copy, the
+ *             message stays) to detect key collisions and learn the sizes;
+ *   2  DATA   one message of the channel, 0..msg_max bytes;
+ *   3  EOS    the end-of-stream token, 0 bytes, sent by the last producer
+ *             to close; data and tokens are received with msgtyp 1 and
+ *             MSG_EXCEPT ("first message that is not the header"), so FIFO
+ *             order holds and the token comes after all data sent before it.
+ *
+ * The semaphores, a set under the queue's key (see sem_key):
+ *   ITEMS      DATA and EOS messages a consumer may take
+ *   SLOTS      free places for DATA; capacity at create
+ *   PRODUCERS  producer handles open, counted with SEM_UNDO: the kernel
+ *              uncounts a producer killed without closing
+ *   SEEN       1 once a producer has opened: end of stream is possible
+ *   TOKEN      1 while an EOS token is in the queue: at most one is sent
+ *
+ *   $ ipcmp create -b sysv-msg jobs
+ *   $ ipcmp recv -b sysv-msg jobs > copy &
+ *   $ ipcmp send -b sysv-msg jobs < file
+ *   $ ipcmp unlink -b sysv-msg jobs
+ */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipcmp.h"
+
+enum { ITEMS, SLOTS, PRODUCERS, SEEN, TOKEN, NSEMS };
+enum { HEAD = 1, DATA = 2, EOS = 3 };
+
+#define SEMVMX 32767               /* SysV: largest semaphore value (sem.h, not exported) */
+#define HEAD_MAGIC 0x514d4d49u     /* "IMMQ" little-endian */
+#define HEAD_VERSION 1u
+
+/*
+ * The longest a wait sleeps before it looks around: semtimedop wakes for
+ * its own semaphore only, so a producer that was SIGKILLed (SEM_UNDO
+ * uncounts it, nobody sends the token) or a queue removed on its own
+ * (msgctl(IPC_RMID) wakes only msgrcv/msgsnd sleepers, and ours sleep in
+ * semtimedop) are noticed within this slice: 20 wake-ups a second, no
+ * busy-waiting.
+ */
+#define SLICE_MS 50
+
+/* The name of the limit a channel too big for its queue runs into. */
+#define MSGMNB_LIMIT "kernel.msgmnb (64 + capacity x msg_max bytes)"
+
+union semun {                      /* SysV: the caller defines it (semctl(2)) */
+	int val;
+	struct semid_ds *buf;
+	unsigned short *array;
+};
+
+struct head {                      /* the text of the HEAD message */
+	uint32_t magic;            /* HEAD_MAGIC */
+	uint32_t version;          /* HEAD_VERSION */
+	char name[40];             /* channel name: a key collision shows here */
+	uint32_t msg_max;
+	uint32_t capacity;
+	uint32_t nsems;            /* NSEMS */
+	uint32_t unused;
+};
+
+_Static_assert(sizeof(struct head) == 64, "the header message is 64 bytes");
+
+struct qmsg {                      /* SysV: msgsnd/msgrcv take a long type, then the text */
+	long mtype;
+	char mtext[];
+};
+
+struct sysv_msg {
+	int msqid;                 /* -1: none */
+	int semid;                 /* -1: none */
+	struct qmsg *buf;          /* mtype + msg_max + 1 bytes; NULL: none */
+	pid_t producer;            /* the process counted in PRODUCERS; 0: none */
+};
+
+static struct sysv_msg *priv(struct ipcmp_chan *chan)
+{
+	return (struct sysv_msg *)chan->priv;
+}
+
+/*
+ * Semaphore keys are a namespace of their own, so the set takes the queue's
+ * key, as everything of a SysV channel does (census, cleanup and tests find
+ * a channel's objects by ipcmp_sysv_key(name)). sysv-shm keeps its set under
+ * the same key: one name is a channel of one SysV backend at a time (create
+ * gives -EEXIST, open -EPROTO: the set has 4 semaphores, not NSEMS).
+ */
+static key_t sem_key(key_t key)
+{
+	return key;
+}
+
+/* One number from /proc/sys; no stdio, so no heap. */
+static int read_limit(const char *path, size_t *val)
+{
+	char text[32], *end;
+	unsigned long v;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return ipcmp_fail("open /proc/sys", errno);
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return ipcmp_fail("read /proc/sys", n < 0 ? errno : EIO);
+	text[n] = '\0';
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (end == text || errno != 0)
+		return ipcmp_fail("read /proc/sys", EIO);
+	*val = v;
+	return 0;
+}
+
+/* A queue or set that no longer exists: EIDRM while we waited on it,
+ * EINVAL when it went before the call. */
+static int gone(int err)
+{
+	return err == EIDRM || err == EINVAL;
+}
+
+static int queue_alive(struct sysv_msg *s)
+{
+	struct msqid_ds ds;
+
+	if (msgctl(s->msqid, IPC_STAT, &ds) == 0)
+		return 0;
+	return gone(errno) ? ipcmp_fail("msgctl(IPC_STAT)", EIDRM) : 0;
+}
+
+/*
+ * SysV: semtimedop takes a relative timeout, so after EINTR what is left of
+ * the CLOCK_MONOTONIC deadline is computed again (semop is never restarted
+ * after a signal handler, SA_RESTART or not). deadline NULL: IPC_NOWAIT.
+ * Each sleep lasts at most SLICE_MS; between slices the queue is checked,
+ * so a queue removed under us gives -EIDRM even though the set still exists.
+ */
+static int semops(struct sysv_msg *s, struct sembuf *sops, size_t n,
+		  const struct timespec *deadline)
+{
+	struct timespec left, slice = { SLICE_MS / 1000, (SLICE_MS % 1000) * 1000000L };
+	int rc;
+
+	for (;;) {
+		if (deadline == NULL) {
+			for (size_t i = 0; i < n; i++)
+				sops[i].sem_flg |= IPC_NOWAIT;
+			rc = semop(s->semid, sops, n);
+		} else {
+			if (ipcmp_remaining(deadline, CLOCK_MONOTONIC, &left) < 0)
+				return -ETIMEDOUT;
+			if (left.tv_sec > slice.tv_sec ||
+			    (left.tv_sec == slice.tv_sec && left.tv_nsec > slice.tv_nsec))
+				left = slice;
+			rc = semtimedop(s->semid, sops, n, &left);
+		}
+		if (rc == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (gone(errno))
+			return ipcmp_fail("semtimedop", EIDRM);
+		if (errno != EAGAIN)
+			return ipcmp_fail("semtimedop", errno);
+		if (deadline == NULL)
+			return -EAGAIN;
+		/* a slice ran out: the caller looks around, then waits on */
+		return -EINPROGRESS;
+	}
+}
+
+static int post(struct sysv_msg *s, unsigned short sem)
+{
+	struct sembuf op = { sem, 1, 0 };
+
+	return semops(s, &op, 1, NULL);
+}
+
+/* Waits for `sem`; between slices, a removed queue ends the wait. */
+static int take(struct sysv_msg *s, unsigned short sem, const struct timespec *deadline)
+{
+	for (;;) {
+		struct sembuf op = { sem, -1, 0 };
+		int rc = semops(s, &op, 1, deadline);
+
+		if (rc != -EINPROGRESS)
+			return rc;
+		if ((rc = queue_alive(s)) < 0)
+			return rc;
+	}
+}
+
+/* SysV: one semop tests three semaphores at once, atomically: no producer
+ * open, nothing to take, and a producer was seen (SEEN -1 then +1 is a
+ * test for >= 1 that leaves the value as it was). */
+static int at_end(struct sysv_msg *s)
+{
+	struct sembuf ops[4] = {
+		{ PRODUCERS, 0, 0 }, { ITEMS, 0, 0 }, { SEEN, -1, 0 }, { SEEN, 1, 0 },
+	};
+	int rc = semops(s, ops, 4, NULL);
+
+	return rc == 0 ? 1 : rc == -EAGAIN ? 0 : rc;
+}
+
+static int no_producers(struct sysv_msg *s)
+{
+	struct sembuf op = { PRODUCERS, 0, 0 };
+	int rc = semops(s, &op, 1, NULL);
+
+	return rc == 0 ? 1 : rc == -EAGAIN ? 0 : rc;
+}
+
+static int drop_token(struct sysv_msg *s)
+{
+	struct sembuf op = { TOKEN, -1, 0 };
+	int rc = semops(s, &op, 1, NULL);
+
+	return rc == -EAGAIN ? 0 : rc;
+}
+
+/* Sends the EOS token unless one is already queued (TOKEN 0 -> 1). */
+static int send_token(struct sysv_msg *s)
+{
+	struct sembuf ops[2] = { { TOKEN, 0, 0 }, { TOKEN, 1, 0 } };
+	struct qmsg token = { EOS };
+	int rc;
+
+	if ((rc = semops(s, ops, 2, NULL)) < 0)
+		return rc == -EAGAIN ? 0 : rc;
+	if (msgsnd(s->msqid, &token, 0, IPC_NOWAIT) < 0) {
+		/* EAGAIN: no room (strangers' messages, or msg_qbytes lowered by
+		 * IPC_SET): no token, and waiting consumers find the end by
+		 * at_end within a slice; not a reason for close to fail */
+		rc = gone(errno) ? ipcmp_fail("msgsnd", EIDRM) :
+		     errno == EAGAIN ? 0 : ipcmp_fail("msgsnd", errno);
+		drop_token(s);          /* take back our TOKEN +1 */
+		return rc;
+	}
+	return post(s, ITEMS);
+}
+
+/* SysV: SEM_UNDO uncounts a producer that dies without closing. PRODUCERS
+ * goes up before SEEN, so no consumer sees "seen, and none open" here. */
+static int producer_join(struct sysv_msg *s)
+{
+	struct sembuf op = { PRODUCERS, 1, SEM_UNDO };
+	int rc;
+
+	if ((rc = semops(s, &op, 1, NULL)) < 0)
+		return rc;
+	s->producer = getpid();
+	/* SysV: SETVAL clears the undo values of SEEN, which has none. */
+	if (semctl(s->semid, SEEN, SETVAL, (union semun){ .val = 1 }) < 0)
+		return ipcmp_fail("semctl(SETVAL)", gone(errno) ? EIDRM : errno);
+	return 0;
+}
+
+/*
+ * The last producer out sends the token, which wakes a waiting consumer
+ * at once; every consumer passes it on. A handle inherited over fork() is
+ * counted in the process that opened it (SEM_UNDO adjustments are per
+ * process and not inherited), so only that process uncounts it.
+ */
+static int producer_leave(struct sysv_msg *s)
+{
+	struct sembuf op = { PRODUCERS, -1, SEM_UNDO };
+	int rc;
+
+	if (s->producer != getpid()) {
+		s->producer = 0;
+		return 0;
+	}
+	s->producer = 0;
+	if ((rc = semops(s, &op, 1, NULL)) < 0)
+		return rc;
+	if ((rc = no_producers(s)) <= 0)
+		return rc;
+	return send_token(s);
+}
+
+/*
+ * What fits: a message of msg_max bytes must pass msgsnd (kernel.msgmax),
+ * and the queue must hold the header, capacity messages of msg_max bytes
+ * and the token (kernel.msgmnb, the default msg_qbytes; the kernel also
+ * counts each message as one byte against it, which the header's 64 bytes
+ * cover). The semaphores hold at most SEMVMX.
+ */
+static size_t queue_bytes(size_t msg_max, size_t capacity)
+{
+	return sizeof(struct head) + capacity * msg_max;
+}
+
+static int chan_limits(struct ipcmp_limits *lim)
+{
+	size_t msgmax, msgmnb;
+	int rc;
+
+	if ((rc = read_limit("/proc/sys/kernel/msgmax", &msgmax)) < 0 ||
+	    (rc = read_limit("/proc/sys/kernel/msgmnb", &msgmnb)) < 0)
+		return rc;
+	if (msgmnb <= sizeof(struct head) || msgmax == 0)
+		return ipcmp_fail("kernel.msgmnb", ENOSPC);
+	/* One message per queue at most: msg_max is bounded by both limits. */
+	lim->msg_max_limit = msgmax;
+	lim->msg_max_source = "kernel.msgmax";
+	if (msgmnb - sizeof(struct head) < msgmax) {
+		lim->msg_max_limit = msgmnb - sizeof(struct head);
+		lim->msg_max_source = "kernel.msgmnb";
+	}
+	/* Messages of one byte at most; create checks the product. */
+	lim->capacity_limit = msgmnb - sizeof(struct head);
+	lim->capacity_source = "kernel.msgmnb";
+	if (lim->capacity_limit > SEMVMX) {
+		lim->capacity_limit = SEMVMX;
+		lim->capacity_source = "SEMVMX (largest SysV semaphore value)";
+	}
+	/* Defaults: 1 KiB messages, as many as the default queue holds (15
+	 * with msgmnb 16384), so the default channel always fits. */
+	lim->msg_max_default = lim->msg_max_limit < 1024 ? lim->msg_max_limit : 1024;
+	lim->capacity_default = (msgmnb - sizeof(struct head)) / lim->msg_max_default;
+	if (lim->capacity_default > lim->capacity_limit)
+		lim->capacity_default = lim->capacity_limit;
+	return 0;
+}
+
+static int chan_close(struct ipcmp_chan *chan);
+
+static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
+{
+	struct sysv_msg *s = priv(chan);
+	key_t key = ipcmp_sysv_key(chan->name);
+	unsigned short init[NSEMS] = { 0, (unsigned short)attr->capacity, 0, 0, 0 };
+	struct { long mtype; struct head h; } head = { HEAD, { 0 } };
+	struct ipcmp_limits lim = { 0 };
+	struct msqid_ds ds;
+	size_t msgmnb;
+	int rc;
+
+	s->msqid = s->semid = -1;
+	s->buf = NULL;
+	s->producer = 0;
+	if ((rc = chan_limits(&lim)) < 0 ||
+	    (rc = read_limit("/proc/sys/kernel/msgmnb", &msgmnb)) < 0)
+		return rc;
+	/* chan.c checked each limit alone; the queue's byte budget is a product. */
+	if (queue_bytes(attr->msg_max, attr->capacity) > msgmnb)
+		return ipcmp_fail(MSGMNB_LIMIT, EINVAL);
+	if ((s->buf = malloc(sizeof(struct qmsg) + attr->msg_max + 1)) == NULL)
+		return -ENOMEM;
+
+	/* SysV: the mode is taken as given; the umask does not apply. */
+	s->msqid = msgget(key, IPC_CREAT | IPC_EXCL | (int)attr->mode);
+	if (s->msqid < 0) {
+		rc = ipcmp_fail("msgget", errno);
+		goto fail;
+	}
+	/* msg_qbytes came from kernel.msgmnb as the queue was made: trust it, not
+	 * the value read above (which another root may have changed since). */
+	if (msgctl(s->msqid, IPC_STAT, &ds) < 0) {
+		rc = ipcmp_fail("msgctl(IPC_STAT)", errno);
+		goto fail;
+	}
+	if (queue_bytes(attr->msg_max, attr->capacity) > ds.msg_qbytes) {
+		rc = ipcmp_fail(MSGMNB_LIMIT, EINVAL);
+		goto fail;
+	}
+
+	/* SysV: semget leaves the values undefined until SETALL, so an opener
+	 * must not use the set before the creator sends the header, last. */
+	s->semid = semget(sem_key(key), NSEMS, IPC_CREAT | IPC_EXCL | (int)attr->mode);
+	if (s->semid < 0) {
+		rc = ipcmp_fail("semget", errno);
+		goto fail;
+	}
+	if (semctl(s->semid, 0, SETALL, (union semun){ .array = init }) < 0) {
+		rc = ipcmp_fail("semctl(SETALL)", errno);
+		goto fail;
+	}
+	head.h.magic = HEAD_MAGIC;
+	head.h.version = HEAD_VERSION;
+	strncpy(head.h.name, chan->name, sizeof(head.h.name) - 1);
+	head.h.msg_max = (uint32_t)attr->msg_max;
+	head.h.capacity = (uint32_t)attr->capacity;
+	head.h.nsems = NSEMS;
+	if (msgsnd(s->msqid, &head, sizeof(head.h), IPC_NOWAIT) < 0) {
+		rc = ipcmp_fail("msgsnd", errno);
+		goto fail;
+	}
+	chan->msg_max = attr->msg_max;
+	chan->capacity = attr->capacity;
+	if ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0)
+		goto fail;
+	return 0;
+
+fail:
+	if (s->semid >= 0)
+		semctl(s->semid, 0, IPC_RMID);
+	if (s->msqid >= 0)
+		msgctl(s->msqid, IPC_RMID, NULL);
+	s->producer = 0;
+	chan_close(chan);
+	return rc;
+}
+
+/*
+ * Reads the header without taking it. SysV: MSG_COPY (Linux 3.8, needs
+ * CONFIG_CHECKPOINT_RESTORE) makes msgtyp a position in the queue and
+ * copies that message; it must come with IPC_NOWAIT. Returns 0, -EAGAIN
+ * when the queue has no message yet (the creator is not done), -EPROTO
+ * when position 0 is not a header of this channel, or -errno.
+ */
+static int read_head(int msqid, const char *name, struct head *h)
+{
+	struct { long mtype; struct head h; } m;
+	char stored[sizeof(h->name)];
+	ssize_t n;
+
+	n = msgrcv(msqid, &m, sizeof(m.h), 0, MSG_COPY | IPC_NOWAIT);
+	if (n < 0) {
+		if (errno == ENOMSG)
+			return -EAGAIN;
+		if (errno == E2BIG)     /* longer than any header: not ours */
+			return -EPROTO;
+		return ipcmp_fail("msgrcv(MSG_COPY)", gone(errno) ? ENOENT : errno);
+	}
+	if ((size_t)n != sizeof(m.h) || m.mtype != HEAD || m.h.magic != HEAD_MAGIC ||
+	    m.h.version != HEAD_VERSION)
+		return -EPROTO;
+	memcpy(stored, m.h.name, sizeof(stored));
+	stored[sizeof(stored) - 1] = '\0';
+	if (name != NULL && strcmp(stored, name) != 0)
+		return -EPROTO;
+	*h = m.h;
+	return 0;
+}
+
+/* For `ipcmp clean`: SysV objects have no names, so the header tells. */
+int ipcmp_sysv_msg_channel(int msqid, char *name, size_t size)
+{
+	struct head h;
+	int rc = read_head(msqid, NULL, &h);
+
+	if (rc < 0)
+		return rc == -EAGAIN ? -EPROTO : rc;
+	snprintf(name, size, "%.*s", (int)sizeof(h.name) - 1, h.name);
+	return ipcmp_name_check(name) == 0 ? 0 : -EPROTO;
+}
+
+/* Between the creator's msgget and its header the queue is empty: wait,
+ * bounded, for the header. */
+static int wait_head(int msqid, const char *name, struct head *h)
+{
+	struct timespec tick = { 0, 1000000 };
+
+	for (int waited = 0; waited < IPCMP_OPEN_WAIT_MS; waited++) {
+		int rc = read_head(msqid, name, h);
+
+		if (rc != -EAGAIN)
+			return rc;
+		nanosleep(&tick, NULL);
+	}
+	return -ETIMEDOUT;
+}
+
+static int chan_open(struct ipcmp_chan *chan)
+{
+	struct sysv_msg *s = priv(chan);
+	key_t key = ipcmp_sysv_key(chan->name);
+	struct semid_ds sds;
+	struct head h;
+	size_t msgmax;
+	int rc;
+
+	s->msqid = s->semid = -1;
+	s->buf = NULL;
+	s->producer = 0;
+	if ((s->msqid = msgget(key, 0)) < 0)
+		return ipcmp_fail("msgget", errno);
+	if ((rc = wait_head(s->msqid, chan->name, &h)) < 0)
+		goto fail;
+	/* The header is untrusted: anyone with write access sends what he likes. */
+	if ((rc = read_limit("/proc/sys/kernel/msgmax", &msgmax)) < 0)
+		goto fail;
+	if (h.msg_max == 0 || h.msg_max > msgmax || h.capacity == 0 ||
+	    h.capacity > SEMVMX || h.nsems != NSEMS) {
+		rc = -EBADMSG;
+		goto fail;
+	}
+	if ((s->semid = semget(sem_key(key), 0, 0)) < 0) {
+		rc = ipcmp_fail("semget", errno);
+		goto fail;
+	}
+	if (semctl(s->semid, 0, IPC_STAT, (union semun){ .buf = &sds }) < 0) {
+		rc = ipcmp_fail("semctl(IPC_STAT)", errno);
+		goto fail;
+	}
+	if (sds.sem_nsems != NSEMS) {
+		rc = -EPROTO;
+		goto fail;
+	}
+	if ((s->buf = malloc(sizeof(struct qmsg) + h.msg_max + 1)) == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	chan->msg_max = h.msg_max;
+	chan->capacity = h.capacity;
+	if ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0)
+		goto fail;
+	return 0;
+
+fail:
+	chan_close(chan);
+	return rc;
+}
+
+/*
+ * SysV: msgsnd can wait for room, but with no timeout and no restart after
+ * a signal; so the wait is on SLOTS (semtimedop) and msgsnd never waits.
+ * The queue was sized at create to hold capacity messages, so with a slot
+ * in hand IPC_NOWAIT succeeds unless a stranger filled the queue.
+ */
+static int chan_send(struct ipcmp_chan *chan, const void *buf, size_t len, int timeout_ms)
+{
+	struct sysv_msg *s = priv(chan);
+	struct timespec deadline;
+	int rc;
+
+	ipcmp_deadline(&deadline, CLOCK_MONOTONIC, timeout_ms);
+	if ((rc = take(s, SLOTS, timeout_ms > 0 ? &deadline : NULL)) < 0)
+		return rc;
+	s->buf->mtype = DATA;
+	if (len > 0)
+		memcpy(s->buf->mtext, buf, len);
+	if (msgsnd(s->msqid, s->buf, len, IPC_NOWAIT) < 0) {
+		int err = errno;
+
+		post(s, SLOTS);
+		if (gone(err))
+			return ipcmp_fail("msgsnd", EIDRM);
+		/* full with a slot in hand: messages that are not the channel's */
+		return err == EAGAIN ? ipcmp_fail("msgsnd", EBADMSG) : ipcmp_fail("msgsnd", err);
+	}
+	return post(s, ITEMS);
+}
+
+/*
+ * SysV: msgrcv can wait, but with no timeout and no restart after a signal;
+ * so the wait is on ITEMS (semtimedop) and msgrcv never waits. It asks for
+ * msg_max + 1 bytes with MSG_NOERROR: a longer foreign message is taken,
+ * cut, and seen to be too long, and never overflows the buffer.
+ */
+static ssize_t chan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int timeout_ms)
+{
+	struct sysv_msg *s = priv(chan);
+	struct timespec deadline;
+	ssize_t n;
+	int rc;
+
+	ipcmp_deadline(&deadline, CLOCK_MONOTONIC, timeout_ms);
+	for (;;) {
+		struct sembuf op = { ITEMS, -1, 0 };
+
+		rc = semops(s, &op, 1, timeout_ms > 0 ? &deadline : NULL);
+		if (rc == -EINPROGRESS || rc == -ETIMEDOUT || rc == -EAGAIN) {
+			int end = at_end(s);
+
+			if (end != 0)
+				return end < 0 ? end : IPCMP_EOS;
+			if (rc != -EINPROGRESS)
+				return rc;
+			if ((rc = queue_alive(s)) < 0)
+				return rc;
+			continue;
+		}
+		if (rc < 0)
+			return rc;
+		n = msgrcv(s->msqid, s->buf, chan->msg_max + 1, HEAD,
+			   MSG_EXCEPT | MSG_NOERROR | IPC_NOWAIT);
+		if (n < 0) {
+			if (gone(errno))
+				return ipcmp_fail("msgrcv", EIDRM);
+			/* an item but no message: a stranger took it */
+			return ipcmp_fail("msgrcv", errno == ENOMSG ? EBADMSG : errno);
+		}
+		if (s->buf->mtype == DATA && (size_t)n <= chan->msg_max && (size_t)n <= cap) {
+			if (n > 0)
+				memcpy(buf, s->buf->mtext, (size_t)n);
+			rc = post(s, SLOTS);
+			return rc < 0 ? rc : n;
+		}
+		if (s->buf->mtype != EOS || n != 0) {
+			/* a stranger's message: it took no item, so ours stays */
+			post(s, ITEMS);
+			return -EBADMSG;
+		}
+		/* The token: pass it on to the next consumer, unless a producer
+		 * came back since it was sent (then it is stale: drop it). */
+		if ((rc = no_producers(s)) < 0)
+			return rc;
+		if (rc == 1) {
+			struct qmsg token = { EOS };
+
+			if (msgsnd(s->msqid, &token, 0, IPC_NOWAIT) == 0)
+				post(s, ITEMS);
+			else
+				drop_token(s);
+			return IPCMP_EOS;
+		}
+		if ((rc = drop_token(s)) < 0)
+			return rc;
+	}
+}
+
+static int chan_close(struct ipcmp_chan *chan)
+{
+	struct sysv_msg *s = priv(chan);
+	int rc = 0;
+
+	if (s->producer != 0)
+		rc = producer_leave(s);
+	if (rc == -EIDRM)               /* removed under us: nothing to tell */
+		rc = 0;
+	/* SysV: there is nothing to detach: a msqid is no descriptor. */
+	free(s->buf);
+	s->buf = NULL;
+	s->msqid = s->semid = -1;
+	return rc;
+}
+
+/* Removes only a queue whose header carries this channel's name: a key
+ * collision must not destroy somebody else's queue. The set goes first,
+ * so an unlink cut short leaves the queue, which a second one finds. */
+static int chan_unlink(const char *name)
+{
+	key_t key = ipcmp_sysv_key(name);
+	int msqid = msgget(key, 0);
+	int semid = semget(sem_key(key), 0, 0);
+	struct head h;
+	int rc;
+
+	if (msqid < 0)
+		return ipcmp_fail("msgget", errno);
+	if ((rc = read_head(msqid, name, &h)) < 0)
+		return rc == -EAGAIN ? -EPROTO : rc;
+	if (semid >= 0 && semctl(semid, 0, IPC_RMID) < 0 && !gone(errno))
+		return ipcmp_fail("semctl(IPC_RMID)", errno);
+	if (msgctl(msqid, IPC_RMID, NULL) < 0)
+		return ipcmp_fail("msgctl(IPC_RMID)", gone(errno) ? ENOENT : errno);
+	return 0;
+}
+
+const struct ipcmp_ops ipcmp_sysv_msg_ops = {
+	.name = "sysv-msg",
+	.family = "System V",
+	.calls = "msgget msgsnd msgrcv(MSG_COPY, MSG_EXCEPT) semget semctl semtimedop msgctl(IPC_RMID)",
+	.priv_size = sizeof(struct sysv_msg),
+	.limits = chan_limits,
+	.create = chan_create,
+	.open = chan_open,
+	.send = chan_send,
+	.recv = chan_recv,
+	.close = chan_close,
+	.unlink = chan_unlink,
+};
