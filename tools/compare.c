@@ -132,10 +132,14 @@ static void run_backend(const struct ipcmp_ops *ops, uint64_t n, const char *mqd
 	ipcmp_limits(ops, &lim);
 	if (attr.capacity > lim.capacity_limit)
 		attr.capacity = lim.capacity_limit;
-	r->capacity = attr.capacity;
 	int counted = ipcmp_census_take(&before, mqdir) >= 0;
 
-	if ((rc = ipcmp_create(ops, name, &attr, &chan)) < 0) {
+	/* Some limits are on capacity x msg_max (SysV kernel.msgmnb, POSIX
+	 * RLIMIT_MSGQUEUE): take the largest capacity up to ours that fits. */
+	while ((rc = ipcmp_create(ops, name, &attr, &chan)) == -EINVAL && attr.capacity > 1)
+		attr.capacity /= 2;
+	r->capacity = attr.capacity;
+	if (rc < 0) {
 		cli_fail("compare", ops, name, rc);
 		r->status = 1;
 		r->failure = "create failed";
