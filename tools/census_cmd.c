@@ -42,7 +42,7 @@ static const char usage_clean[] =
 const char *cli_mqueue_view(char *dir, size_t size)
 {
 	if (geteuid() != 0 || unshare(CLONE_NEWNS) < 0 ||
-	    mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
 		return NULL;
 	snprintf(dir, size, "/tmp/ipcmp-mqueue.XXXXXX");
 	if (mkdtemp(dir) == NULL)
