@@ -1,0 +1,413 @@
+/*
+ * fixture.c - see fixture.h.
+ *
+ * Criterion runs each test in its own exec'd worker, so the namespaces made
+ * here die with the worker, also when the test crashes: nothing the test
+ * made can reach the host. .fini assertions never fail a test in Criterion
+ * 2.4.1, so the census check is census_assert_clean(), which every
+ * BACKEND_TEST calls after its body.
+ */
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+
+#include "census.h"
+#include "fixture.h"
+
+#define NAMES_MAX 64
+#define MQUEUE_DIR "/dev/shm/.census-mqueue"   /* in the private tmpfs; the census skips it */
+
+struct child_report {
+	char msg[256];
+};
+
+static struct {
+	int isolated;
+	int setup_err;             /* -errno of the failed setup step */
+	const char *setup_step;
+	const struct ipcmp_ops *ops;
+	struct ipcmp_census before;
+	unsigned names_made;
+	char names[NAMES_MAX][IPCMP_NAME_MAX + 1];
+	struct child_report *reports;   /* MAP_SHARED: children write, parent reads */
+} fx;
+
+static int child_slot = -1;          /* in a child: its report */
+static const void *inherited[CHILD_MAX];   /* see child_inherits */
+
+static const char *backend(void)
+{
+	return fx.ops != NULL ? fx.ops->name : "fixture";
+}
+
+static int setup_fail(const char *step)
+{
+	fx.setup_err = -errno;
+	fx.setup_step = step;
+	return -1;
+}
+
+/* As root: a private IPC namespace, and a private mount namespace in which
+ * /dev/shm is a fresh tmpfs and an mqueue filesystem shows our queues. */
+static int isolate(void)
+{
+	if (unshare(CLONE_NEWIPC | CLONE_NEWNS) < 0)
+		return -1;                 /* not allowed here: fall back to names */
+	fx.isolated = 1;
+	/* "none", not NULL: valgrind flags a NULL type */
+	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
+		return setup_fail("mount(/, MS_PRIVATE)");
+	if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
+		return setup_fail("mount(tmpfs, /dev/shm)");
+	if (mkdir(MQUEUE_DIR, 0700) < 0)
+		return setup_fail("mkdir(" MQUEUE_DIR ")");
+	/* the mqueue fs shows the queues of the mounter's IPC namespace */
+	if (mount("mqueue", MQUEUE_DIR, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		return setup_fail("mount(mqueue)");
+	return 0;
+}
+
+/* Not isolated: does this object belong to a name this test made? */
+static int ours(const struct ipcmp_census_entry *e)
+{
+	char buf[64];
+	size_t len;
+
+	for (unsigned i = 0; i < fx.names_made && i < NAMES_MAX; i++) {
+		const char *name = fx.names[i];
+
+		if (strcmp(e->kind, "shm") == 0 || strcmp(e->kind, "sem") == 0 ||
+		    strcmp(e->kind, "msg") == 0) {
+			snprintf(buf, sizeof(buf), "0x%08x", (unsigned)ipcmp_sysv_key(name));
+			if (strcmp(e->name, buf) == 0)
+				return 1;
+			continue;
+		}
+		/* "/ipcmp.NAME" or "/ipcmp.NAME.suffix" */
+		len = (size_t)snprintf(buf, sizeof(buf), IPCMP_POSIX_PREFIX "%s", name);
+		if (strncmp(e->name, buf, len) == 0 &&
+		    (e->name[len] == '\0' || e->name[len] == '.'))
+			return 1;
+	}
+	return 0;
+}
+
+static int census_now(struct ipcmp_census *c)
+{
+	size_t keep = 0;
+	int rc;
+
+	rc = ipcmp_census_take(c, fx.isolated ? MQUEUE_DIR : NULL);
+	if (rc < 0 || fx.isolated)
+		return rc;
+	for (size_t i = 0; i < c->n; i++)
+		if (ours(&c->e[i]))
+			c->e[keep++] = c->e[i];
+	c->n = keep;
+	return (int)keep;
+}
+
+void fixture_init(void)
+{
+	int rc;
+
+	memset(&fx, 0, sizeof(fx));
+	if (geteuid() == 0 && isolate() < 0 && fx.setup_err != 0)
+		return;
+	if ((rc = census_now(&fx.before)) < 0) {
+		fx.setup_err = rc;
+		fx.setup_step = "census";
+	}
+}
+
+void fixture_fini(void)
+{
+	/* Isolated: the namespaces go with the worker. Otherwise remove what a
+	 * failed test left under its names, on every backend. */
+	if (!fx.isolated)
+		for (unsigned i = 0; i < fx.names_made && i < NAMES_MAX; i++)
+			for (size_t b = 0; ipcmp_backends[b] != NULL; b++)
+				ipcmp_unlink(ipcmp_backends[b], fx.names[i]);
+	ipcmp_census_free(&fx.before);
+	if (fx.reports != NULL)
+		munmap(fx.reports, CHILD_MAX * sizeof(*fx.reports));
+	fx.reports = NULL;
+	memset(inherited, 0, sizeof(inherited));
+}
+
+void fixture_begin(const struct ipcmp_ops *ops)
+{
+	fx.ops = ops;
+	if (fx.setup_err != 0)
+		cr_fatal("%s: fixture: %s: %s", ops->name, fx.setup_step, strerror(-fx.setup_err));
+}
+
+static size_t describe(char *buf, size_t size, size_t used, const char *what,
+		       const struct ipcmp_census_entry *e)
+{
+	int n;
+
+	if (used >= size)
+		return used;
+	n = snprintf(buf + used, size - used, " %s %s %s (id %ld, mode %o);", what, e->kind,
+		     e->name, e->id, e->mode);
+	return n < 0 ? used : used + (size_t)n;
+}
+
+void census_assert_clean(void)
+{
+	struct ipcmp_census after;
+	char diff[1024] = "";
+	size_t used = 0;
+	int ndiff = 0;
+	int rc = census_now(&after);
+
+	if (rc < 0) {
+		ipcmp_census_free(&after);
+		cr_fatal("%s: census: %s", backend(), strerror(-rc));
+	}
+	for (size_t i = 0; i < after.n; i++)
+		if (ipcmp_census_find(&fx.before, &after.e[i]) == NULL) {
+			used = describe(diff, sizeof(diff), used, "left", &after.e[i]);
+			ndiff++;
+		}
+	for (size_t i = 0; i < fx.before.n; i++)
+		if (ipcmp_census_find(&after, &fx.before.e[i]) == NULL) {
+			used = describe(diff, sizeof(diff), used, "removed", &fx.before.e[i]);
+			ndiff++;
+		}
+	ipcmp_census_free(&after);
+	cr_assert(eq(int, ndiff, 0), "%s: the IPC objects after the test differ from before:%s",
+		  backend(), diff);
+}
+
+const char *fixture_name_len(size_t len)
+{
+	char *name;
+	size_t n;
+
+	cr_assert(lt(int, fx.names_made, NAMES_MAX), "%s: fixture: more than %d names",
+		  backend(), NAMES_MAX);
+	cr_assert(le(sz, len, (size_t)IPCMP_NAME_MAX), "%s: fixture: name length %zu",
+		  backend(), len);
+	name = fx.names[fx.names_made];
+	n = (size_t)snprintf(name, IPCMP_NAME_MAX + 1, "t%ld-%u", (long)getpid(), fx.names_made);
+	while (n < len)
+		name[n++] = 'x';
+	name[n] = '\0';
+	fx.names_made++;
+	return name;
+}
+
+const char *fixture_name(void)
+{
+	return fixture_name_len(0);
+}
+
+int fixture_isolated(void)
+{
+	return fx.isolated;
+}
+
+int fixture_valgrind(void)
+{
+	const char *v = getenv("IPCMP_VALGRIND");
+
+	return v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
+}
+
+size_t fixture_scale(size_t native, size_t valgrind)
+{
+	return fixture_valgrind() ? valgrind : native;
+}
+
+int fixture_wait_ms(void)
+{
+	return fixture_valgrind() ? 60000 : 10000;
+}
+
+struct ipcmp_chan *chan_create_ok(const struct ipcmp_ops *ops, const char *name,
+				  size_t msg_max, size_t capacity, int flags)
+{
+	struct ipcmp_attr attr = { .msg_max = msg_max, .capacity = capacity, .flags = flags };
+	struct ipcmp_chan *chan = NULL;
+	int rc = ipcmp_create(ops, name, &attr, &chan);
+
+	cr_assert(eq(int, rc, 0), "%s: create %s (msg_max %zu, capacity %zu): %s (%s)",
+		  ops->name, name, msg_max, capacity, ipcmp_strerror(rc),
+		  ipcmp_call ? ipcmp_call : "-");
+	return chan;
+}
+
+struct ipcmp_chan *chan_open_ok(const struct ipcmp_ops *ops, const char *name, int flags)
+{
+	struct ipcmp_chan *chan = NULL;
+	int rc = ipcmp_open(ops, name, flags, &chan);
+
+	cr_assert(eq(int, rc, 0), "%s: open %s (flags %d): %s (%s)", ops->name, name, flags,
+		  ipcmp_strerror(rc), ipcmp_call ? ipcmp_call : "-");
+	return chan;
+}
+
+void chan_close_ok(struct ipcmp_chan *chan)
+{
+	const char *name = chan->ops->name;
+	int rc = ipcmp_close(chan);
+
+	cr_assert(eq(int, rc, 0), "%s: close: %s (%s)", name, ipcmp_strerror(rc),
+		  ipcmp_call ? ipcmp_call : "-");
+}
+
+void chan_unlink_ok(const struct ipcmp_ops *ops, const char *name)
+{
+	int rc = ipcmp_unlink(ops, name);
+
+	cr_assert(eq(int, rc, 0), "%s: unlink %s: %s (%s)", ops->name, name,
+		  ipcmp_strerror(rc), ipcmp_call ? ipcmp_call : "-");
+}
+
+void limits_ok(const struct ipcmp_ops *ops, struct ipcmp_limits *lim)
+{
+	int rc = ipcmp_limits(ops, lim);
+
+	cr_assert(eq(int, rc, 0), "%s: limits: %s", ops->name, ipcmp_strerror(rc));
+}
+
+void child_inherits(const void *p)
+{
+	for (size_t i = 0; i < CHILD_MAX; i++)
+		if (inherited[i] == NULL || inherited[i] == p) {
+			inherited[i] = p;
+			return;
+		}
+	cr_fatal("%s: child_inherits: more than %d blocks", backend(), CHILD_MAX);
+}
+
+pid_t child_start(int slot)
+{
+	pid_t parent = getpid();
+	pid_t pid;
+
+	cr_assert(lt(int, slot, CHILD_MAX), "%s: child slot %d", backend(), slot);
+	if (fx.reports == NULL) {
+		void *m = mmap(NULL, CHILD_MAX * sizeof(*fx.reports), PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (m == MAP_FAILED)
+			cr_fatal("%s: mmap: %s", backend(), strerror(errno));
+		fx.reports = m;
+	}
+	fx.reports[slot].msg[0] = '\0';
+	pid = fork();
+	if (pid < 0)
+		cr_fatal("%s: fork: %s", backend(), strerror(errno));
+	if (pid == 0) {
+		child_slot = slot;
+		/* the child must not outlive the worker, whatever happens to it */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(126);
+	}
+	return pid;
+}
+
+_Noreturn void child_exit(void)
+{
+	_exit(0);
+}
+
+_Noreturn void child_failf(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fx.reports != NULL && child_slot >= 0) {
+		va_start(ap, fmt);
+		vsnprintf(fx.reports[child_slot].msg, sizeof(fx.reports[child_slot].msg), fmt, ap);
+		va_end(ap);
+	}
+	_exit(1);
+}
+
+void child_assert_ok(pid_t pid, int slot, int timeout_ms, const char *what)
+{
+	struct timespec tick = { 0, 1000000 };
+	const char *msg = fx.reports != NULL ? fx.reports[slot].msg : "";
+	int st = 0, waited = 0;
+	pid_t rc;
+
+	while ((rc = waitpid(pid, &st, WNOHANG)) == 0 && waited < timeout_ms) {
+		nanosleep(&tick, NULL);
+		waited++;
+	}
+	if (rc == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		cr_fatal("%s: %s: still running after %d ms (killed)", backend(), what, timeout_ms);
+	}
+	if (rc < 0)
+		cr_fatal("%s: %s: waitpid: %s", backend(), what, strerror(errno));
+	if (WIFSIGNALED(st))
+		cr_fatal("%s: %s: killed by signal %d", backend(), what, WTERMSIG(st));
+	cr_assert(eq(int, WEXITSTATUS(st), 0), "%s: %s: %s", backend(), what,
+		  msg[0] != '\0' ? msg : "failed");
+}
+
+size_t payload_len(uint64_t seq, size_t max)
+{
+	uint32_t h = (uint32_t)(seq * 2654435761u);
+
+	switch (h >> 29) {
+	case 0:
+		return 0;
+	case 1:
+		return max;
+	default:
+		return (h >> 3) % (max + 1);
+	}
+}
+
+static unsigned char pattern(uint64_t seq, size_t j)
+{
+	return (unsigned char)(seq * 31 + j * 7 + (seq >> 8) + (j >> 8));
+}
+
+void payload_fill(void *buf, size_t len, uint64_t seq)
+{
+	unsigned char *p = buf;
+
+	for (size_t j = 0; j < len; j++)
+		p[j] = j < 8 ? (unsigned char)(seq >> (8 * j)) : pattern(seq, j);
+}
+
+int payload_check(const void *buf, size_t len, uint64_t seq)
+{
+	const unsigned char *p = buf;
+
+	for (size_t j = 0; j < len; j++)
+		if (p[j] != (j < 8 ? (unsigned char)(seq >> (8 * j)) : pattern(seq, j)))
+			return (int)j + 1;
+	return 0;
+}
+
+uint64_t payload_seq(const void *buf)
+{
+	const unsigned char *p = buf;
+	uint64_t seq = 0;
+
+	for (int j = 7; j >= 0; j--)
+		seq = seq << 8 | p[j];
+	return seq;
+}

@@ -1,0 +1,73 @@
+/*
+ * fixture.h - isolation, unique names, the census check, child processes
+ * and message payloads for the suite.
+ *
+ * As root, every test runs in a private IPC and mount namespace with its
+ * own tmpfs on /dev/shm and an mqueue filesystem mounted for the census, so
+ * parallel tests never collide and the host never sees their objects.
+ * Otherwise names carry the pid and a counter, and the census looks only at
+ * the objects those names map to.
+ */
+#ifndef SUITE_FIXTURE_H
+#define SUITE_FIXTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ipcmp.h"
+
+#define T_EXPIRE 200               /* ms: a wait that is meant to run out */
+
+void fixture_init(void);           /* .init: namespaces, mounts, first census */
+void fixture_fini(void);           /* .fini: removes what a failed test left */
+void fixture_begin(const struct ipcmp_ops *ops);   /* first thing in a body */
+
+/* Fails the test unless the census equals the one taken before the test. */
+void census_assert_clean(void);
+
+/* A fresh channel name, unique to this test; len 0: the natural length,
+ * else padded to len characters (len <= IPCMP_NAME_MAX). */
+const char *fixture_name(void);
+const char *fixture_name_len(size_t len);
+
+int fixture_isolated(void);        /* 1: private namespaces (root) */
+int fixture_valgrind(void);        /* IPCMP_VALGRIND is set */
+size_t fixture_scale(size_t native, size_t valgrind);
+int fixture_wait_ms(void);         /* a wait that is meant to succeed */
+
+/* The calls every test makes, asserting success (message names the backend).
+ * 0 for msg_max or capacity: the backend's default. */
+struct ipcmp_chan *chan_create_ok(const struct ipcmp_ops *ops, const char *name,
+				  size_t msg_max, size_t capacity, int flags);
+struct ipcmp_chan *chan_open_ok(const struct ipcmp_ops *ops, const char *name, int flags);
+void chan_close_ok(struct ipcmp_chan *chan);
+void chan_unlink_ok(const struct ipcmp_ops *ops, const char *name);
+void limits_ok(const struct ipcmp_ops *ops, struct ipcmp_limits *lim);
+
+/*
+ * Children: child_start forks; in the child (return 0) it has set
+ * PR_SET_PDEATHSIG and must make no cr_* call; it ends with child_exit or
+ * child_failf, which leaves a message for the parent. The parent collects
+ * with child_assert_ok (bounded; kills the child when the time runs out).
+ */
+#define CHILD_MAX 16
+pid_t child_start(int slot);
+_Noreturn void child_exit(void);
+_Noreturn void child_failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void child_assert_ok(pid_t pid, int slot, int timeout_ms, const char *what);
+
+/* A child inherits the parent's handles and buffers but must not close the
+ * handles (that would uncount the parent's producer). child_inherits keeps
+ * a pointer in a global, so valgrind counts the block as reachable, not as
+ * lost, when the child _exits. Call it before child_start. */
+void child_inherits(const void *p);
+
+/* Payloads derived from a sequence number: the first 8 bytes (as far as
+ * they fit) are the number, the rest a pattern of it. */
+size_t payload_len(uint64_t seq, size_t max);      /* 0..max, 0 and max often */
+void payload_fill(void *buf, size_t len, uint64_t seq);
+int payload_check(const void *buf, size_t len, uint64_t seq);   /* 0: intact */
+uint64_t payload_seq(const void *buf);             /* len >= 8 */
+
+#endif
