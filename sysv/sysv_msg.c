@@ -17,7 +17,7 @@
  *             MSG_EXCEPT ("first message that is not the header"), so FIFO
  *             order holds and the token comes after all data sent before it.
  *
- * The semaphores, a set under the queue's key (see sem_key):
+ * The semaphores, a set under the queue's key:
  *   ITEMS      DATA and EOS messages a consumer may take
  *   SLOTS      free places for DATA; capacity at create
  *   PRODUCERS  producer handles open, counted with SEM_UNDO: the kernel
@@ -105,10 +105,6 @@ static struct sysv_msg *priv(struct ipcmp_chan *chan)
  * the same key: one name is a channel of one SysV backend at a time (create
  * gives -EEXIST, open -EPROTO: the set has 4 semaphores, not NSEMS).
  */
-static key_t sem_key(key_t key)
-{
-	return key;
-}
 
 /* One number from /proc/sys; no stdio, so no heap. */
 static int read_limit(const char *path, size_t *val)
@@ -389,7 +385,7 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 
 	/* SysV: semget leaves the values undefined until SETALL, so an opener
 	 * must not use the set before the creator sends the header, last. */
-	s->semid = semget(sem_key(key), NSEMS, IPC_CREAT | IPC_EXCL | (int)attr->mode);
+	s->semid = semget(key, NSEMS, IPC_CREAT | IPC_EXCL | (int)attr->mode);
 	if (s->semid < 0) {
 		rc = ipcmp_fail("semget", errno);
 		goto fail;
@@ -508,7 +504,7 @@ static int chan_open(struct ipcmp_chan *chan)
 		rc = -EBADMSG;
 		goto fail;
 	}
-	if ((s->semid = semget(sem_key(key), 0, 0)) < 0) {
+	if ((s->semid = semget(key, 0, 0)) < 0) {
 		rc = ipcmp_fail("semget", errno);
 		goto fail;
 	}
@@ -599,10 +595,16 @@ static ssize_t chan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int tim
 		n = msgrcv(s->msqid, s->buf, chan->msg_max + 1, HEAD,
 			   MSG_EXCEPT | MSG_NOERROR | IPC_NOWAIT);
 		if (n < 0) {
-			if (gone(errno))
+			int err = errno;
+
+			if (gone(err))
 				return ipcmp_fail("msgrcv", EIDRM);
-			/* an item but no message: a stranger took it */
-			return ipcmp_fail("msgrcv", errno == ENOMSG ? EBADMSG : errno);
+			if (err == ENOMSG)      /* an item but no message: a stranger took it */
+				return ipcmp_fail("msgrcv", EBADMSG);
+			/* SysV: permission is checked at every call (EACCES after a
+			 * mode change): the message stays, and so must its item */
+			post(s, ITEMS);
+			return ipcmp_fail("msgrcv", err);
 		}
 		if (s->buf->mtype == DATA && (size_t)n <= chan->msg_max && (size_t)n <= cap) {
 			if (n > 0)
@@ -656,7 +658,7 @@ static int chan_unlink(const char *name)
 {
 	key_t key = ipcmp_sysv_key(name);
 	int msqid = msgget(key, 0);
-	int semid = semget(sem_key(key), 0, 0);
+	int semid = semget(key, 0, 0);
 	struct head h;
 	int rc;
 
