@@ -1,0 +1,550 @@
+/*
+ * crash.c - peers SIGKILLed at random moments: what the survivors see.
+ *
+ * The outcome each family promises, asserted here (see ipcmp.h, ring.h):
+ *
+ * A producer killed mid-stream. The consumer gets every message that was
+ * fully sent (the producer recorded seq k in a shared counter after
+ * ipcmp_send(k) returned 0), in order, intact, and at most one more: the
+ * message in flight, also intact (a message is published by advancing the
+ * tail after the copy, so it is never torn). Then exactly one of:
+ *   System V: IPCMP_EOS. The producer count is a SEM_UNDO semaphore: the
+ *             kernel uncounts the dead producer, and a lock it held is given
+ *             back, so the drained channel ends.
+ *             (sysv-shm, one exception, checked: -ETIMEDOUT when the producer
+ *             died between publishing its message and posting ITEMS; the
+ *             message then sits in the ring unsignalled: see the report.)
+ *   POSIX:    -ETIMEDOUT. Nothing is undone: the dead producer stays counted,
+ *             so the stream never ends, and the bounded wait runs out; or,
+ *             posix-shm only, -ENOTRECOVERABLE when it died holding the lock
+ *             (IPCMP_LOCK_WAIT_MS, 5 s: "the channel is broken").
+ * The consumer never hangs: it is a child collected within a bound.
+ *
+ * A consumer killed mid-stream. The producer's send times out once the
+ * channel is full (-ETIMEDOUT), and a new consumer opens the channel and
+ * continues where the dead one stopped (at most the one message it had
+ * taken is gone), or, posix-shm when the dead consumer held the lock, both
+ * get -ENOTRECOVERABLE.
+ *
+ * A lock holder killed (shm backends, caught inside the lock with SIGSTOP,
+ * then SIGKILLed): SysV's SEM_UNDO gives the lock back; POSIX has no undo,
+ * the lock stays taken, and the next operation reports -ENOTRECOVERABLE.
+ *
+ * After every run, unlink (and on the last run `ipcmp clean`) leaves the
+ * census as it was. POSIX lock-holder deaths cost 5 s each, so the random
+ * runs stop early once a time budget is spent (the count is logged).
+ *
+ *   $ make build/suite build/ipcmp && ./build/suite --filter 'posix_shm/producer_killed'
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "backends.h"
+#include "crashkit.h"
+#include "ringmap.h"
+
+/* The consumer's wait. Before the producer is reaped a timeout is only
+ * waited out again; after, nothing more can come, so it need not be long. */
+#define FINAL_WAIT_MS 20
+#define MSG_MAX 512
+#define RUN_BUDGET_MS 5000        /* random runs start no later than this (natively) */
+
+static int is_posix_shm(const struct ipcmp_ops *ops)
+{
+	return strcmp(ops->name, "posix-shm") == 0;
+}
+
+/* A channel capacity every backend accepts (posix-mq: often 10). */
+static size_t capacity_for(const struct ipcmp_ops *ops, size_t want)
+{
+	struct ipcmp_limits lim;
+
+	limits_ok(ops, &lim);
+	return want < lim.capacity_limit ? want : lim.capacity_limit;
+}
+
+static int budget_left(long start)
+{
+	return kit_now_ms() - start < (long)fixture_scale(RUN_BUDGET_MS, 20 * RUN_BUDGET_MS);
+}
+
+/* Unlink, or `ipcmp clean`; either way the census is as before. */
+static void run_cleanup(const struct ipcmp_ops *ops, const char *name, int with_clean)
+{
+	static const char *const clean[] = { "ipcmp", "clean", NULL };
+	static char out[4096];
+	int st, rc;
+
+	if (with_clean && fixture_isolated()) {
+		st = kit_run_ipcmp(clean, out, sizeof(out));
+		cr_assert(eq(int, st, 0), "%s: ipcmp clean after a crash: status %d (%s); output:\n%s",
+			  ops->name, st, st < 0 ? strerror(-st) : "-", out);
+		rc = ipcmp_unlink(ops, name);
+		cr_assert(eq(int, rc, -ENOENT), "%s: ipcmp clean after a crash left the channel: %s",
+			  ops->name, ipcmp_strerror(rc));
+	} else {
+		chan_unlink_ok(ops, name);
+	}
+	census_assert_clean();
+}
+
+static void reap(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* ---- producer killed ------------------------------------------------ */
+
+struct prun {
+	int opened;                /* producer: open returned */
+	uint64_t sent;             /* producer: seq k fully sent -> k + 1 */
+	int killed;                /* parent: the producer is dead and reaped */
+	uint64_t got;              /* consumer: messages received (0..got-1, in order) */
+	int corrupt;               /* consumer: torn or corrupt messages */
+	int disorder;              /* consumer: a message out of order */
+	uint64_t disorder_seq;
+	long final_rc;             /* consumer: what ended its loop */
+	long send_rc;              /* producer: a failed send (should not happen) */
+};
+
+static char pbuf[MSG_MAX];         /* static: no leak report from a killed child */
+
+static _Noreturn void killed_producer(const struct ipcmp_ops *ops, const char *name,
+				      struct prun *r)
+{
+	static struct ipcmp_chan *p;
+	int rc;
+
+	if ((rc = ipcmp_open(ops, name, IPCMP_PRODUCER, &p)) < 0)
+		child_failf("producer: open: %s", ipcmp_strerror(rc));
+	__atomic_store_n(&r->opened, 1, __ATOMIC_SEQ_CST);
+	for (uint64_t seq = 0;; seq++) {
+		size_t len = kit_msg_fill(pbuf, MSG_MAX, seq);
+
+		if ((rc = ipcmp_send(p, pbuf, len, fixture_wait_ms())) < 0) {
+			r->send_rc = rc;
+			child_failf("producer: send %llu: %s", (unsigned long long)seq,
+				    ipcmp_strerror(rc));
+		}
+		__atomic_store_n(&r->sent, seq + 1, __ATOMIC_SEQ_CST);
+	}
+}
+
+static char cbuf[MSG_MAX];
+
+/* Receives until an error after the producer's death; a timeout before it
+ * is only a slow producer (valgrind) and is waited out. */
+static _Noreturn void surviving_consumer(const struct ipcmp_ops *ops, const char *name,
+					 struct prun *r)
+{
+	static struct ipcmp_chan *q;
+	int rc;
+
+	if ((rc = ipcmp_open(ops, name, IPCMP_CONSUMER, &q)) < 0)
+		child_failf("consumer: open: %s", ipcmp_strerror(rc));
+	for (;;) {
+		int killed = __atomic_load_n(&r->killed, __ATOMIC_SEQ_CST);
+		ssize_t n = ipcmp_recv(q, cbuf, sizeof(cbuf), FINAL_WAIT_MS);
+		int64_t seq;
+
+		if (n >= 0) {
+			if ((seq = kit_msg_check(cbuf, n, MSG_MAX)) < 0)
+				r->corrupt++;
+			else if ((uint64_t)seq != r->got && !r->disorder++)
+				r->disorder_seq = (uint64_t)seq;
+			r->got++;
+			continue;
+		}
+		if ((n == -ETIMEDOUT || n == -EAGAIN) && !killed)
+			continue;
+		r->final_rc = n;
+		break;
+	}
+	ipcmp_close(q);
+	q = NULL;
+	child_exit();
+}
+
+/* The family's outcome after the last message (see the top of the file). */
+static void assert_producer_death_outcome(const struct ipcmp_ops *ops, const char *name,
+					  const struct prun *r, int run, int *unsignalled,
+					  int *broken)
+{
+	long rc = r->final_rc;
+
+	if (kit_is_sysv(ops)) {
+		if (rc == -ETIMEDOUT && strcmp(ops->name, "sysv-shm") == 0 && r->got == r->sent) {
+			/* the exception: the in-flight message was published
+			 * (tail advanced) but its ITEMS post never happened */
+			size_t size = 0;
+			int err = 0;
+			struct ipcmp_ring_hdr *h = ringmap_open(ops, name, &size, &err);
+			uint64_t queued = h != NULL ? h->tail - h->head : 0;
+
+			ringmap_close(ops, h, size);
+			cr_assert(eq(u64, queued, 1), "%s: run %d: -ETIMEDOUT after a producer death "
+				  "with %llu messages in the ring (want IPCMP_EOS, or 1 unsignalled)",
+				  ops->name, run, (unsigned long long)queued);
+			(*unsignalled)++;
+			return;
+		}
+		cr_assert(eq(long, rc, (long)IPCMP_EOS), "%s: run %d: after the producer was killed "
+			  "(%llu sent, %llu received): %s, want end of stream (SEM_UNDO uncounts "
+			  "the dead producer)", ops->name, run, (unsigned long long)r->sent,
+			  (unsigned long long)r->got, ipcmp_strerror((int)rc));
+		return;
+	}
+	if (rc == -ENOTRECOVERABLE && is_posix_shm(ops)) {
+		(*broken)++;
+		return;
+	}
+	cr_assert(eq(long, rc, -ETIMEDOUT), "%s: run %d: after the producer was killed (%llu "
+		  "sent, %llu received): %s, want -ETIMEDOUT (POSIX: the dead producer stays "
+		  "counted)%s", ops->name, run, (unsigned long long)r->sent,
+		  (unsigned long long)r->got, ipcmp_strerror((int)rc),
+		  is_posix_shm(ops) ? " or -ENOTRECOVERABLE (it held the lock)" : "");
+}
+
+BACKEND_TEST(producer_killed, .timeout = 240)
+{
+	const char *name = fixture_name();
+	size_t runs = fixture_scale(100, 5), cap = capacity_for(ops, 8);
+	unsigned delay_us = (unsigned)fixture_scale(3000, 100000);
+	struct prun *r = kit_shared(sizeof(*r));
+	int unsignalled = 0, broken = 0, run;
+	long start = kit_now_ms();
+
+	cr_assert(ne(ptr, r, NULL), "%s: mmap", ops->name);
+	for (run = 0; run < (int)runs && (run < 5 || budget_left(start)); run++) {
+		struct ipcmp_chan *c = chan_create_ok(ops, name, MSG_MAX, cap, 0);
+		pid_t cons, prod;
+
+		chan_close_ok(c);
+		memset(r, 0, sizeof(*r));
+		if ((cons = child_start(0)) == 0)
+			surviving_consumer(ops, name, r);
+		if ((prod = child_start(1)) == 0)
+			killed_producer(ops, name, r);
+		for (int i = 0; i < fixture_wait_ms() && !__atomic_load_n(&r->opened, __ATOMIC_SEQ_CST);
+		     i++)
+			kit_sleep_us(1000);
+		cr_assert(eq(int, r->opened, 1), "%s: run %d: the producer did not open", ops->name,
+			  run);
+		kit_sleep_us(kit_rand(delay_us));
+		kill(prod, SIGKILL);
+		reap(prod);
+		__atomic_store_n(&r->killed, 1, __ATOMIC_SEQ_CST);
+		cr_assert(eq(long, r->send_rc, 0), "%s: run %d: the producer's send failed: %s",
+			  ops->name, run, ipcmp_strerror((int)r->send_rc));
+		/* never hangs: bounded by the lock wait and two waits that succeed */
+		child_assert_ok(cons, 0, IPCMP_LOCK_WAIT_MS + 2 * fixture_wait_ms(), "consumer");
+		cr_assert(eq(int, r->corrupt, 0), "%s: run %d: %d torn or corrupt messages",
+			  ops->name, run, r->corrupt);
+		cr_assert(eq(int, r->disorder, 0), "%s: run %d: message %llu out of order",
+			  ops->name, run, (unsigned long long)r->disorder_seq);
+		if (r->final_rc != -ENOTRECOVERABLE)
+			cr_assert(ge(u64, r->got, r->sent), "%s: run %d: %llu messages fully sent, "
+				  "%llu received", ops->name, run, (unsigned long long)r->sent,
+				  (unsigned long long)r->got);
+		/* broken (posix-shm): what was in the ring when the lock holder
+		 * died is not delivered; the consumer is told instead */
+		cr_assert(le(u64, r->got, r->sent + 1), "%s: run %d: %llu received, only %llu sent "
+			  "(+1 in flight)", ops->name, run, (unsigned long long)r->got,
+			  (unsigned long long)r->sent);
+		assert_producer_death_outcome(ops, name, r, run, &unsignalled, &broken);
+		run_cleanup(ops, name, run + 1 == (int)runs || !budget_left(start));
+	}
+	cr_log_info("%s: producer_killed: %d runs, %d with the lock held (-ENOTRECOVERABLE), "
+		    "%d with a published but unsignalled message", ops->name, run, broken,
+		    unsignalled);
+	kit_unshare(r, sizeof(*r));
+}
+
+/* ---- consumer killed ------------------------------------------------ */
+
+struct crun {
+	int opened;                /* consumer: open returned */
+	uint64_t got;              /* consumer: messages 0..got-1 received, in order */
+	int bad;                   /* consumer: a torn, corrupt or disordered message */
+};
+
+static _Noreturn void killed_consumer(const struct ipcmp_ops *ops, const char *name,
+				      struct crun *r)
+{
+	static struct ipcmp_chan *q;
+	int rc;
+
+	if ((rc = ipcmp_open(ops, name, IPCMP_CONSUMER, &q)) < 0)
+		child_failf("consumer: open: %s", ipcmp_strerror(rc));
+	__atomic_store_n(&r->opened, 1, __ATOMIC_SEQ_CST);
+	for (;;) {
+		ssize_t n = ipcmp_recv(q, cbuf, sizeof(cbuf), fixture_wait_ms());
+		int64_t seq = n >= 0 ? kit_msg_check(cbuf, n, MSG_MAX) : -1;
+
+		if (n < 0)
+			child_failf("consumer: recv: %s", ipcmp_strerror((int)n));
+		if (seq < 0 || (uint64_t)seq != r->got)
+			r->bad = 1;
+		__atomic_store_n(&r->got, r->got + 1, __ATOMIC_SEQ_CST);
+	}
+}
+
+static void send_seq(const struct ipcmp_ops *ops, struct ipcmp_chan *p, uint64_t seq,
+		     int timeout_ms, int *rc)
+{
+	size_t len = kit_msg_fill(pbuf, MSG_MAX, seq);
+
+	*rc = ipcmp_send(p, pbuf, len, timeout_ms);
+	(void)ops;
+}
+
+/*
+ * The producer (this process) streams to a consumer child, which is
+ * SIGKILLed at a random point. The producer's send then times out once
+ * the channel is full, and a new consumer takes over: it gets the messages
+ * from where the dead one stopped (the one it may have taken unrecorded
+ * aside), in order, then the producer's further messages, then end of
+ * stream. posix-shm, when the dead consumer held the lock: the send and the
+ * new consumer both get -ENOTRECOVERABLE.
+ */
+BACKEND_TEST(consumer_killed, .timeout = 240)
+{
+	const char *name = fixture_name();
+	size_t runs = fixture_scale(20, 3), cap = capacity_for(ops, 8);
+	struct crun *r = kit_shared(sizeof(*r));
+	long start = kit_now_ms();
+	int broken = 0, run;
+
+	cr_assert(ne(ptr, r, NULL), "%s: mmap", ops->name);
+	for (run = 0; run < (int)runs && (run < 3 || budget_left(start)); run++) {
+		struct ipcmp_chan *p = chan_create_ok(ops, name, MSG_MAX, cap, IPCMP_PRODUCER);
+		struct ipcmp_chan *q;
+		uint64_t seq = 0, k = 1 + kit_rand(200), next, a_got;
+		pid_t cons;
+		ssize_t n;
+		int rc = 0;
+
+		memset(r, 0, sizeof(*r));
+		if ((cons = child_start(0)) == 0)
+			killed_consumer(ops, name, r);
+		for (int i = 0; i < fixture_wait_ms() && !__atomic_load_n(&r->opened, __ATOMIC_SEQ_CST);
+		     i++)
+			kit_sleep_us(1000);
+		for (; seq < k; seq++) {
+			send_seq(ops, p, seq, fixture_wait_ms(), &rc);
+			cr_assert(eq(int, rc, 0), "%s: run %d: send %llu to a live consumer: %s",
+				  ops->name, run, (unsigned long long)seq, ipcmp_strerror(rc));
+		}
+		kit_sleep_us(kit_rand((unsigned)fixture_scale(50, 5000)));
+		kill(cons, SIGKILL);
+		reap(cons);
+		a_got = __atomic_load_n(&r->got, __ATOMIC_SEQ_CST);
+		cr_assert(eq(int, r->bad, 0), "%s: run %d: the consumer got a bad message", ops->name,
+			  run);
+
+		/* no consumer: the sends fill the channel, then time out */
+		for (;; seq++) {
+			send_seq(ops, p, seq, FINAL_WAIT_MS, &rc);
+			if (rc < 0)
+				break;
+			cr_assert(le(u64, seq - k, (uint64_t)cap), "%s: run %d: %llu sends after the "
+				  "consumer died, capacity %zu", ops->name, run,
+				  (unsigned long long)(seq - k + 1), cap);
+		}
+		q = chan_open_ok(ops, name, IPCMP_CONSUMER);
+		if (rc == -ENOTRECOVERABLE && is_posix_shm(ops)) {
+			/* POSIX: the dead consumer's lock is never given back */
+			broken++;
+			n = ipcmp_recv(q, cbuf, sizeof(cbuf), FINAL_WAIT_MS);
+			cr_assert(eq(long, (long)n, -ENOTRECOVERABLE), "%s: run %d: new consumer on a "
+				  "channel whose lock holder died: %s", ops->name, run,
+				  n < 0 ? ipcmp_strerror((int)n) : "a message");
+			chan_close_ok(q);
+			rc = ipcmp_close(p);     /* leaving needs the lock: broken too */
+			cr_assert(eq(int, rc, -ENOTRECOVERABLE), "%s: run %d: producer close on a "
+				  "broken channel: %s", ops->name, run, ipcmp_strerror(rc));
+			run_cleanup(ops, name, 0);
+			continue;
+		}
+		cr_assert(eq(int, rc, -ETIMEDOUT), "%s: run %d: send with the consumer dead and the "
+			  "channel full: %s, want -ETIMEDOUT%s", ops->name, run, ipcmp_strerror(rc),
+			  kit_is_sysv(ops) ? " (SEM_UNDO gave back a lock it held)" : "");
+		/* the new consumer continues: first what is in the channel... */
+		next = a_got;
+		for (;;) {
+			int64_t s;
+
+			n = ipcmp_recv(q, cbuf, sizeof(cbuf), FINAL_WAIT_MS);
+			if (n < 0)
+				break;
+			s = kit_msg_check(cbuf, n, MSG_MAX);
+			cr_assert(ge(i64, s, 0), "%s: run %d: new consumer: a corrupt message",
+				  ops->name, run);
+			/* the dead consumer may have taken one it never recorded */
+			if (next == a_got && (uint64_t)s == a_got + 1)
+				next++;
+			cr_assert(eq(u64, (uint64_t)s, next), "%s: run %d: new consumer got %lld, want "
+				  "%llu (the dead one had %llu)", ops->name, run, (long long)s,
+				  (unsigned long long)next, (unsigned long long)a_got);
+			next++;
+		}
+		cr_assert(eq(long, (long)n, -ETIMEDOUT), "%s: run %d: new consumer, channel drained, "
+			  "producer open: %s", ops->name, run, ipcmp_strerror((int)n));
+		/* one left behind unsignalled (the dead one took its item, not it) */
+		cr_assert(ge(u64, next + 1, seq), "%s: run %d: new consumer stopped at %llu of %llu",
+			  ops->name, run, (unsigned long long)next, (unsigned long long)seq);
+		/* ...then what the producer sends now, then end of stream */
+		send_seq(ops, p, seq, fixture_wait_ms(), &rc);
+		cr_assert(eq(int, rc, 0), "%s: run %d: send to the new consumer: %s", ops->name, run,
+			  ipcmp_strerror(rc));
+		chan_close_ok(p);
+		for (;;) {
+			n = ipcmp_recv(q, cbuf, sizeof(cbuf), FINAL_WAIT_MS);
+			if (n < 0)
+				break;
+			cr_assert(eq(i64, kit_msg_check(cbuf, n, MSG_MAX), (int64_t)next),
+				  "%s: run %d: new consumer after the producer's last send", ops->name,
+				  run);
+			next++;
+		}
+		cr_assert(eq(long, (long)n, (long)IPCMP_EOS), "%s: run %d: new consumer after the "
+			  "producer closed: %s", ops->name, run, ipcmp_strerror((int)n));
+		cr_assert(eq(u64, next, seq + 1), "%s: run %d: new consumer ended at %llu, sent %llu",
+			  ops->name, run, (unsigned long long)next, (unsigned long long)(seq + 1));
+		chan_close_ok(q);
+		run_cleanup(ops, name, run + 1 == (int)runs);
+	}
+	cr_log_info("%s: consumer_killed: %d runs, %d with the lock held (-ENOTRECOVERABLE)",
+		    ops->name, run, broken);
+	kit_unshare(r, sizeof(*r));
+}
+
+/* ---- lock holder killed (shm backends) ------------------------------ */
+
+#define BIG_MSG (1u << 20)         /* a long copy under the lock, to catch it there */
+#define BIG_CAP 8
+
+static _Noreturn void big_producer(const struct ipcmp_ops *ops, const char *name,
+				   struct prun *r)
+{
+	static struct ipcmp_chan *p;
+	static char *buf;
+	int rc;
+
+	if ((rc = ipcmp_open(ops, name, IPCMP_PRODUCER, &p)) < 0)
+		child_failf("producer: open: %s", ipcmp_strerror(rc));
+	if ((buf = malloc(BIG_MSG)) == NULL)
+		child_failf("producer: malloc");
+	__atomic_store_n(&r->opened, 1, __ATOMIC_SEQ_CST);
+	for (uint64_t seq = 0;; seq++) {
+		payload_fill(buf, BIG_MSG, seq);
+		if ((rc = ipcmp_send(p, buf, BIG_MSG, fixture_wait_ms())) < 0)
+			child_failf("producer: send %llu: %s", (unsigned long long)seq,
+				    ipcmp_strerror(rc));
+		__atomic_store_n(&r->sent, seq + 1, __ATOMIC_SEQ_CST);
+	}
+}
+
+/*
+ * Stops the producer (the channel's only user) when the lock is taken and,
+ * if it is still taken with the producer stopped, the producer holds it:
+ * SIGKILL. 1: killed inside the lock; 0: the ring filled first (retry).
+ */
+static int kill_inside_lock(const struct ipcmp_ops *ops, const char *name, pid_t pid,
+			    struct prun *r)
+{
+	int st;
+
+	while (__atomic_load_n(&r->sent, __ATOMIC_SEQ_CST) < BIG_CAP) {
+		if (kit_lock_value(ops, name) != 0)
+			continue;
+		kill(pid, SIGSTOP);
+		while (waitpid(pid, &st, WUNTRACED) < 0 && errno == EINTR)
+			;
+		if (kit_lock_value(ops, name) == 0) {
+			kill(pid, SIGKILL);
+			reap(pid);
+			return 1;
+		}
+		kill(pid, SIGCONT);
+	}
+	kill(pid, SIGKILL);
+	reap(pid);
+	return 0;
+}
+
+/*
+ * A producer SIGKILLed while it holds the ring's lock (caught there with
+ * SIGSTOP, checked, then killed). System V: the kernel undoes its SEM_UNDO
+ * semop, so the lock is free, the consumer gets every message sent, and
+ * end of stream (the producer count is undone too). POSIX: a named
+ * semaphore has no undo; the lock stays taken and the consumer's next call
+ * reports -ENOTRECOVERABLE after IPCMP_LOCK_WAIT_MS: the channel is broken,
+ * said once, clearly, instead of hanging.
+ */
+BACKEND_TEST_ON(IPCMP_SUITE_SHM_BACKENDS, lock_holder_killed, .timeout = 240)
+{
+	const char *name = fixture_name();
+	struct prun *r = kit_shared(sizeof(*r));
+	struct ipcmp_chan *c, *q;
+	char *buf = malloc(BIG_MSG);
+	int caught = 0, tries, v;
+	uint64_t got = 0;
+	ssize_t n;
+
+	cr_assert(ne(ptr, r, NULL), "%s: mmap", ops->name);
+	cr_assert(ne(ptr, buf, NULL), "%s: malloc", ops->name);
+	for (tries = 0; tries < 20 && !caught; tries++) {
+		pid_t prod;
+
+		c = chan_create_ok(ops, name, BIG_MSG, BIG_CAP, 0);
+		chan_close_ok(c);
+		memset(r, 0, sizeof(*r));
+		if ((prod = child_start(1)) == 0)
+			big_producer(ops, name, r);
+		for (int i = 0; i < fixture_wait_ms() && !__atomic_load_n(&r->opened, __ATOMIC_SEQ_CST);
+		     i++)
+			kit_sleep_us(1000);
+		cr_assert(eq(int, r->opened, 1), "%s: the producer did not open", ops->name);
+		if (!(caught = kill_inside_lock(ops, name, prod, r)))
+			run_cleanup(ops, name, 0);
+	}
+	cr_assert(eq(int, caught, 1), "%s: in %d tries the producer was never caught holding "
+		  "the lock", ops->name, tries);
+	v = kit_lock_value(ops, name);
+	q = chan_open_ok(ops, name, IPCMP_CONSUMER);
+	if (kit_is_sysv(ops)) {
+		cr_assert(eq(int, v, 1), "%s: lock value %d after its holder died, want 1 "
+			  "(SEM_UNDO)", ops->name, v);
+		while ((n = ipcmp_recv(q, buf, BIG_MSG, FINAL_WAIT_MS)) >= 0) {
+			cr_assert(eq(long, (long)n, (long)BIG_MSG), "%s: message %llu: length",
+				  ops->name, (unsigned long long)got);
+			cr_assert(eq(int, payload_check(buf, BIG_MSG, got), 0), "%s: message %llu: "
+				  "torn or corrupt", ops->name, (unsigned long long)got);
+			got++;
+		}
+		cr_assert(ge(u64, got, r->sent), "%s: %llu messages fully sent, %llu received",
+			  ops->name, (unsigned long long)r->sent, (unsigned long long)got);
+		cr_assert(le(u64, got, r->sent + 1), "%s: %llu received, %llu sent (+1 in flight)",
+			  ops->name, (unsigned long long)got, (unsigned long long)r->sent);
+		cr_assert(eq(long, (long)n, (long)IPCMP_EOS), "%s: after a lock holder's death: "
+			  "%s, want end of stream", ops->name, ipcmp_strerror((int)n));
+	} else {
+		cr_assert(eq(int, v, 0), "%s: lock value %d after its holder died, want 0 (POSIX "
+			  "semaphores have no undo)", ops->name, v);
+		n = ipcmp_recv(q, buf, BIG_MSG, FINAL_WAIT_MS);
+		cr_assert(eq(long, (long)n, -ENOTRECOVERABLE), "%s: recv after a lock holder's "
+			  "death: %s, want -ENOTRECOVERABLE", ops->name,
+			  n < 0 ? ipcmp_strerror((int)n) : "a message");
+	}
+	chan_close_ok(q);
+	free(buf);
+	run_cleanup(ops, name, 1);
+	kit_unshare(r, sizeof(*r));
+}
