@@ -115,7 +115,7 @@ BACKEND_TEST(unlink_restores_census)
 
 	c = chan_create_ok(ops, name, 64, 4, 0);
 	/* the census sees the channel, or its emptiness afterwards proves nothing */
-	cr_assert(gt(int, census_count(), objs), "%s: census: the new channel is not listed",
+	cr_assert(ge(int, census_count(), objs + 1), "%s: census: the new channel is not listed",
 		  ops->name);
 	p = chan_open_ok(ops, name, IPCMP_PRODUCER);
 	q = chan_open_ok(ops, name, IPCMP_CONSUMER);
@@ -531,7 +531,7 @@ BACKEND_TEST(census_command)
 	 * here, queues by opening the name the channel would use */
 	cr_assert(eq(int, lines - ours, count_objects()), "%s: census lists %d objects (and %d "
 		  "queues), the namespace holds %d", ops->name, lines - ours, ours, count_objects());
-	cr_assert(gt(int, lines, 0), "%s: census: the channel is not listed", ops->name);
+	cr_assert(ge(int, lines, 1), "%s: census: the channel is not listed", ops->name);
 	cr_assert(eq(int, mq_listed, 1), "%s: census: POSIX message queues not listed", ops->name);
 	chan_close_ok(p);
 	chan_close_ok(c);
@@ -654,7 +654,7 @@ BACKEND_TEST(clean_command)
 	chan_close_ok(c);
 	c = chan_create_ok(ops, name2, 0, 0, 0);
 	chan_close_ok(c);
-	cr_assert(gt(int, census_count(), objs), "%s: census: the channels are not listed",
+	cr_assert(ge(int, census_count(), objs + 1), "%s: census: the channels are not listed",
 		  ops->name);
 
 	run_ipcmp_ok(ops, dry, out, sizeof(out));
