@@ -115,6 +115,9 @@ key_t ipcmp_sysv_key(const char *name);
 int ipcmp_sysv_shm_channel(int shmid, char *name, size_t size);
 int ipcmp_sysv_msg_channel(int msqid, char *name, size_t size);
 
+/* limits.c: one number from /proc/sys ("/proc/sys/kernel/msgmnb"). */
+int ipcmp_read_limit(const char *path, size_t *val);
+
 /* clock.c: deadlines for the bounded waits. */
 void ipcmp_deadline(struct timespec *abs, clockid_t clock, int timeout_ms);
 int ipcmp_remaining(const struct timespec *abs, clockid_t clock, struct timespec *left);

@@ -82,29 +82,6 @@ static struct posix_mq *priv(struct ipcmp_chan *chan)
 	return (struct posix_mq *)chan->priv;
 }
 
-/* One number from /proc/sys; no stdio, so no heap. */
-static int read_limit(const char *path, size_t *val)
-{
-	char text[32], *end;
-	unsigned long v;
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return ipcmp_fail("open /proc/sys", errno);
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (n <= 0)
-		return ipcmp_fail("read /proc/sys", n < 0 ? errno : EIO);
-	text[n] = '\0';
-	errno = 0;
-	v = strtoul(text, &end, 10);
-	if (end == text || errno != 0)
-		return ipcmp_fail("read /proc/sys", EIO);
-	*val = v;
-	return 0;
-}
-
 static size_t rlimit_msgqueue(void)
 {
 	struct rlimit rl;
@@ -236,13 +213,13 @@ static int chan_limits(struct ipcmp_limits *lim)
 	size_t rlim = rlimit_msgqueue();
 	int rc;
 
-	if ((rc = read_limit("/proc/sys/fs/mqueue/msg_max", &msg_max)) < 0 ||
-	    (rc = read_limit("/proc/sys/fs/mqueue/msgsize_max", &msgsize_max)) < 0)
+	if ((rc = ipcmp_read_limit("/proc/sys/fs/mqueue/msg_max", &msg_max)) < 0 ||
+	    (rc = ipcmp_read_limit("/proc/sys/fs/mqueue/msgsize_max", &msgsize_max)) < 0)
 		return rc;
 	/* the *_default sysctls came with Linux 3.5; before, the maxima */
-	if (read_limit("/proc/sys/fs/mqueue/msg_default", &msg_default) < 0)
+	if (ipcmp_read_limit("/proc/sys/fs/mqueue/msg_default", &msg_default) < 0)
 		msg_default = msg_max;
-	if (read_limit("/proc/sys/fs/mqueue/msgsize_default", &msgsize_default) < 0)
+	if (ipcmp_read_limit("/proc/sys/fs/mqueue/msgsize_default", &msgsize_default) < 0)
 		msgsize_default = msgsize_max;
 	if (rlim < charge(1, 1) || msg_max == 0 || msgsize_max == 0)
 		return ipcmp_fail("RLIMIT_MSGQUEUE", ENOSPC);

@@ -106,29 +106,6 @@ static struct sysv_msg *priv(struct ipcmp_chan *chan)
  * gives -EEXIST, open -EPROTO: the set has 4 semaphores, not NSEMS).
  */
 
-/* One number from /proc/sys; no stdio, so no heap. */
-static int read_limit(const char *path, size_t *val)
-{
-	char text[32], *end;
-	unsigned long v;
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return ipcmp_fail("open /proc/sys", errno);
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (n <= 0)
-		return ipcmp_fail("read /proc/sys", n < 0 ? errno : EIO);
-	text[n] = '\0';
-	errno = 0;
-	v = strtoul(text, &end, 10);
-	if (end == text || errno != 0)
-		return ipcmp_fail("read /proc/sys", EIO);
-	*val = v;
-	return 0;
-}
-
 /* A queue or set that no longer exists: EIDRM while we waited on it,
  * EINVAL when it went before the call. */
 static int gone(int err)
@@ -313,8 +290,8 @@ static int chan_limits(struct ipcmp_limits *lim)
 	size_t msgmax, msgmnb;
 	int rc;
 
-	if ((rc = read_limit("/proc/sys/kernel/msgmax", &msgmax)) < 0 ||
-	    (rc = read_limit("/proc/sys/kernel/msgmnb", &msgmnb)) < 0)
+	if ((rc = ipcmp_read_limit("/proc/sys/kernel/msgmax", &msgmax)) < 0 ||
+	    (rc = ipcmp_read_limit("/proc/sys/kernel/msgmnb", &msgmnb)) < 0)
 		return rc;
 	if (msgmnb <= sizeof(struct head) || msgmax == 0)
 		return ipcmp_fail("kernel.msgmnb", ENOSPC);
@@ -358,7 +335,7 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	s->buf = NULL;
 	s->producer = 0;
 	if ((rc = chan_limits(&lim)) < 0 ||
-	    (rc = read_limit("/proc/sys/kernel/msgmnb", &msgmnb)) < 0)
+	    (rc = ipcmp_read_limit("/proc/sys/kernel/msgmnb", &msgmnb)) < 0)
 		return rc;
 	/* chan.c checked each limit alone; the queue's byte budget is a product. */
 	if (queue_bytes(attr->msg_max, attr->capacity) > msgmnb)
@@ -497,7 +474,7 @@ static int chan_open(struct ipcmp_chan *chan)
 	if ((rc = wait_head(s->msqid, chan->name, &h)) < 0)
 		goto fail;
 	/* The header is untrusted: anyone with write access sends what he likes. */
-	if ((rc = read_limit("/proc/sys/kernel/msgmax", &msgmax)) < 0)
+	if ((rc = ipcmp_read_limit("/proc/sys/kernel/msgmax", &msgmax)) < 0)
 		goto fail;
 	if (h.msg_max == 0 || h.msg_max > msgmax || h.capacity == 0 ||
 	    h.capacity > SEMVMX || h.nsems != NSEMS) {

@@ -251,6 +251,20 @@ static int write_full(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* Opens the channel in one role with a buffer of its msg_max; 0 or the exit code. */
+static int open_with_buffer(const struct args *a, int role, struct ipcmp_chan **chan, char **buf)
+{
+	int rc;
+
+	if ((rc = ipcmp_open(a->ops, a->name, role, chan)) < 0)
+		return cli_fail(a->cmd, a->ops, a->name, rc);
+	if ((*buf = malloc((*chan)->msg_max + 1)) == NULL) {
+		ipcmp_close(*chan);
+		return cli_fail(a->cmd, a->ops, a->name, -ENOMEM);
+	}
+	return 0;
+}
+
 static int cmd_send(int argc, char **argv)
 {
 	struct args a = { .cmd = "send", .usage = usage_send };
@@ -261,12 +275,8 @@ static int cmd_send(int argc, char **argv)
 
 	if ((rc = parse(&a, argc, argv, 1 << (OPT_TIMEOUT - OPT_MSG_SIZE))) != 0)
 		return rc < 0 ? 0 : rc;
-	if ((rc = ipcmp_open(a.ops, a.name, IPCMP_PRODUCER, &chan)) < 0)
-		return cli_fail("send", a.ops, a.name, rc);
-	if ((buf = malloc(chan->msg_max + 1)) == NULL) {
-		ipcmp_close(chan);
-		return cli_fail("send", a.ops, a.name, -ENOMEM);
-	}
+	if ((rc = open_with_buffer(&a, IPCMP_PRODUCER, &chan, &buf)) != 0)
+		return rc;
 	do {
 		if ((n = read_full(STDIN_FILENO, buf, chan->msg_max)) < 0) {
 			fprintf(stderr, "ipcmp: send %s \"%s\": read stdin: %s\n", a.ops->name,
@@ -296,12 +306,8 @@ static int cmd_recv(int argc, char **argv)
 
 	if ((rc = parse(&a, argc, argv, 1 << (OPT_TIMEOUT - OPT_MSG_SIZE))) != 0)
 		return rc < 0 ? 0 : rc;
-	if ((rc = ipcmp_open(a.ops, a.name, IPCMP_CONSUMER, &chan)) < 0)
-		return cli_fail("recv", a.ops, a.name, rc);
-	if ((buf = malloc(chan->msg_max + 1)) == NULL) {
-		ipcmp_close(chan);
-		return cli_fail("recv", a.ops, a.name, -ENOMEM);
-	}
+	if ((rc = open_with_buffer(&a, IPCMP_CONSUMER, &chan, &buf)) != 0)
+		return rc;
 	while ((n = ipcmp_recv(chan, buf, chan->msg_max, a.timeout_ms)) >= 0) {
 		if ((rc = write_full(STDOUT_FILENO, buf, (size_t)n)) < 0) {
 			fprintf(stderr, "ipcmp: recv %s \"%s\": write stdout: %s\n", a.ops->name,
