@@ -408,50 +408,41 @@ BACKEND_TEST(full_channel)
 	chan_unlink_ok(ops, name);
 }
 
-/* An empty channel with a producer open: not end of stream, so a bounded
- * recv runs out and timeout 0 does not wait. */
-BACKEND_TEST(empty_channel)
+/* A channel created with `flags` and nothing in it: recv with a bound runs
+ * out (-ETIMEDOUT) and recv with timeout 0 does not wait (-EAGAIN). */
+static void expect_nothing_to_receive(const struct ipcmp_ops *ops, int flags, const char *what)
 {
 	const char *name = fixture_name();
 	struct ipcmp_chan *c;
 	char *buf;
 	ssize_t n;
 
-	c = chan_create_ok(ops, name, 0, 0, IPCMP_PRODUCER | IPCMP_CONSUMER);
+	c = chan_create_ok(ops, name, 0, 0, flags);
 	buf = malloc(c->msg_max);
 	cr_assert(ne(ptr, buf, NULL), "%s: malloc", ops->name);
 	n = ipcmp_recv(c, buf, c->msg_max, T_EXPIRE);
-	cr_assert(eq(long, (long)n, -ETIMEDOUT), "%s: recv from an empty channel, %d ms: %s",
-		  ops->name, T_EXPIRE, ipcmp_strerror((int)n));
+	cr_assert(eq(long, (long)n, -ETIMEDOUT), "%s: recv %s, %d ms: %s",
+		  ops->name, what, T_EXPIRE, ipcmp_strerror((int)n));
 	n = ipcmp_recv(c, buf, c->msg_max, 0);
-	cr_assert(eq(long, (long)n, -EAGAIN), "%s: recv from an empty channel, no wait: %s",
-		  ops->name, ipcmp_strerror((int)n));
+	cr_assert(eq(long, (long)n, -EAGAIN), "%s: recv %s, no wait: %s",
+		  ops->name, what, ipcmp_strerror((int)n));
 	free(buf);
 	chan_close_ok(c);
 	chan_unlink_ok(ops, name);
+}
+
+/* An empty channel with a producer open: not end of stream. */
+BACKEND_TEST(empty_channel)
+{
+	expect_nothing_to_receive(ops, IPCMP_PRODUCER | IPCMP_CONSUMER,
+				  "from an empty channel");
 }
 
 /* No producer has opened the channel yet: waiting for one is a timeout,
  * not end of stream. */
 BACKEND_TEST(recv_before_producer)
 {
-	const char *name = fixture_name();
-	struct ipcmp_chan *c;
-	char *buf;
-	ssize_t n;
-
-	c = chan_create_ok(ops, name, 0, 0, IPCMP_CONSUMER);
-	buf = malloc(c->msg_max);
-	cr_assert(ne(ptr, buf, NULL), "%s: malloc", ops->name);
-	n = ipcmp_recv(c, buf, c->msg_max, T_EXPIRE);
-	cr_assert(eq(long, (long)n, -ETIMEDOUT), "%s: recv before any producer, %d ms: %s",
-		  ops->name, T_EXPIRE, ipcmp_strerror((int)n));
-	n = ipcmp_recv(c, buf, c->msg_max, 0);
-	cr_assert(eq(long, (long)n, -EAGAIN), "%s: recv before any producer, no wait: %s",
-		  ops->name, ipcmp_strerror((int)n));
-	free(buf);
-	chan_close_ok(c);
-	chan_unlink_ok(ops, name);
+	expect_nothing_to_receive(ops, IPCMP_CONSUMER, "before any producer");
 }
 
 /* End of stream: the producer sends N and closes; a consumer gets the N
