@@ -153,6 +153,13 @@ int ipcmp_close(struct ipcmp_chan *chan)
 	return rc;
 }
 
+/* FIXME(issue 8): the stream protocol does not carry aborts yet; until it
+ * does, an abort ends the stream like a close. */
+int ipcmp_abort(struct ipcmp_chan *chan)
+{
+	return ipcmp_close(chan);
+}
+
 int ipcmp_unlink(const struct ipcmp_ops *ops, const char *name)
 {
 	int rc;

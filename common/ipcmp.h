@@ -32,6 +32,7 @@
 
 #define IPCMP_NAME_MAX 32          /* channel name: 1..32 of [A-Za-z0-9_.-] */
 #define IPCMP_EOS (-ENODATA)       /* recv: end of stream, not an error */
+#define IPCMP_ABORTED (-ECONNABORTED)  /* recv: a producer died, failed or aborted */
 
 #define IPCMP_PRODUCER 1           /* roles of a handle, for open and create */
 #define IPCMP_CONSUMER 2
@@ -102,6 +103,10 @@ int ipcmp_open(const struct ipcmp_ops *, const char *name, int flags,
 int ipcmp_send(struct ipcmp_chan *, const void *buf, size_t len, int timeout_ms);
 ssize_t ipcmp_recv(struct ipcmp_chan *, void *buf, size_t cap, int timeout_ms);
 int ipcmp_close(struct ipcmp_chan *);       /* NULL is fine; frees the handle */
+/* Like close, but a producer's part of the stream ends as aborted, not
+ * complete: consumers get IPCMP_ABORTED instead of end of stream. For a
+ * producer that failed or was interrupted. NULL is fine; frees the handle. */
+int ipcmp_abort(struct ipcmp_chan *);
 int ipcmp_unlink(const struct ipcmp_ops *, const char *name);
 
 /* names.c: the only place channel names become object names and keys. */
