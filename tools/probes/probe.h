@@ -58,6 +58,9 @@ struct semantics_row {
 				      * page (then expect is what the system does) */
 	int needs;                   /* enum probe_needs, or'ed */
 	int (*probe)(struct probe_result *);   /* 0 ran, 1 skipped (skip says why), -errno */
+	const char *valgrind_differs;  /* NULL; or why memcheck changes what is
+				      * observed (the suite runs the probe but
+				      * does not judge it there) */
 };
 
 extern const struct semantics_row probe_semantics[];   /* ends with .id == NULL */
@@ -115,6 +118,9 @@ int probe_wait_state(pid_t pid, char state, int timeout_ms);
 /* Whether a child can act as nobody (65534): 1, or 0 with the reason. */
 int probe_other_uid(char *why, size_t size);
 int probe_become_nobody(void);       /* in a child: 0 or -errno */
+/* In a child about to fault on purpose (SIGSEGV, SIGBUS are what a probe
+ * observes): memcheck would count the access as an error. */
+void probe_fault_expected(void);
 /* A page shared with the children forked after it; probe_unshare frees it. */
 void *probe_shared(size_t size);
 void probe_unshared(void *p, size_t size);

@@ -106,6 +106,7 @@ static const char *touch(volatile const char *p)
 	if (pid == 0) {
 		signal(SIGSEGV, SIG_DFL);
 		signal(SIGBUS, SIG_DFL);
+		probe_fault_expected();
 		(void)*p;
 		_exit(0);
 	}
@@ -208,6 +209,7 @@ static const char *write_in_child(volatile char *p)
 		return "fork failed";
 	if (pid == 0) {
 		signal(SIGSEGV, SIG_DFL);
+		probe_fault_expected();
 		p[0] = 1;
 		_exit(0);
 	}

@@ -62,6 +62,7 @@ static int send_132(struct queues *q)
 	static const int order[] = { 1, 3, 2 };
 	struct msgbuf16 m;
 
+	memset(&m, 0, sizeof(m));
 	for (int i = 0; i < 3; i++) {
 		m.mtype = order[i];
 		snprintf(m.mtext, sizeof(m.mtext), "%d", order[i]);

@@ -211,7 +211,7 @@ static int look_from_new_namespace(struct probe_result *r)
 	mqd_t mq;
 
 	if (unshare(seen.flags) < 0)
-		return probe_skip(r, "needs root: unshare: %s", probe_errno_name(errno));
+		return probe_skip(r, "needs CAP_SYS_ADMIN: unshare: %s", probe_errno_name(errno));
 	if (seen.flags & CLONE_NEWNS) {
 		/* only this mount point private: "/" may not be a mount (a chroot) */
 		if (mount("none", "/dev/shm", "none", MS_PRIVATE, NULL) < 0 ||

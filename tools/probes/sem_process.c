@@ -133,6 +133,8 @@ int probe_exec_drops(struct probe_result *r)
 	}
 	/* the child execs a shell that waits on the pipe: the parent looks at it */
 	if ((pid = probe_fork()) == 0) {
+		/* the shell's read ends only when no one holds the write end */
+		close(keep[1]);
 		dup2(keep[0], 0);
 		execl(SHELL, "sh", "-c", "read x", (char *)NULL);
 		_exit(PROBE_EXIT_SETUP);
