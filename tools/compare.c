@@ -134,10 +134,21 @@ static void md_cell(const char *s)
 	fputc(' ', stdout);
 }
 
+/* A Markdown cell: what was observed, and under it the calls that did it. */
+static void md_observed(const char *observed, const char *calls)
+{
+	md_cell(observed);
+	fputs("<br><sub>", stdout);
+	for (; calls != NULL && *calls != '\0'; calls++)
+		fputs(*calls == '|' ? "\\|" : (char[2]){ *calls, '\0' }, stdout);
+	fputs("</sub> ", stdout);
+}
+
 /* ---- running a probe: a child, a pipe, a time limit ---- */
 
 struct outcome {
-	int rc;                      /* the probe's: 0 ran, 1 skipped, -errno; or ours */
+	int rc;                      /* 0 ran, 1 skipped (r.skip says why), -errno */
+	int seen;                    /* an errno row: the errno observed (0: success) */
 	struct probe_result r;
 	char failure[PROBE_TEXT];    /* set when the probe did not report */
 };
@@ -177,9 +188,13 @@ static void run_job(const struct job *job, struct outcome *out)
 		if (job->row != NULL) {
 			out->rc = job->row->probe(&out->r);
 		} else {
-			out->rc = job->erow->probe(out->r.skip, sizeof(out->r.skip));
-			if (out->rc >= 0)
-				probe_say(&out->r.sysv, "%s", probe_errno_name(out->rc));
+			int e = job->erow->probe(out->r.skip, sizeof(out->r.skip));
+
+			/* an errno row returns the errno seen, which may be 1 (EPERM) */
+			out->rc = e == PROBE_SKIPPED ? 1 : e < 0 ? e : 0;
+			out->seen = e;
+			if (e >= 0)
+				probe_say(&out->r.sysv, "%s", probe_errno_name(e));
 		}
 		_exit(write(fds[1], out, sizeof(*out)) == (ssize_t)sizeof(*out) ? 0 : 1);
 	}
@@ -330,8 +345,8 @@ static int section_semantics(void)
 			snprintf(title, sizeof(title), "**%s**: %s", row->id, row->title);
 			snprintf(man, sizeof(man), "%s%s", row->man_page, row->disagrees ? " (disagrees: see below)" : "");
 			md_cell(title);
-			md_cell(sv);
-			md_cell(px);
+			md_observed(sv, row->sysv.calls);
+			md_observed(px, row->posix.calls);
 			md_cell(man);
 			printf("|%s\n", o.rc == 0 && !broken(&o) && !expected ? " UNEXPECTED" : "");
 		} else {
@@ -355,6 +370,15 @@ static int section_semantics(void)
 	return status;
 }
 
+static const struct errno_row *first_disagreement(void)
+{
+	const struct errno_row *row = probe_errno;
+
+	while (row->situation != NULL && row->disagrees == NULL)
+		row++;
+	return row;
+}
+
 static int section_errno(void)
 {
 	char obs[2 * PROBE_TEXT];
@@ -370,15 +394,16 @@ static int section_errno(void)
 		struct job job = { .erow = row };
 		struct outcome o;
 
+		int unexpected;
+
 		run_job(&job, &o);
-		if (o.failure[0] == '\0' && o.rc == PROBE_SKIPPED) {
-			o.rc = 1;
-		} else if (o.failure[0] == '\0' && o.rc < 0) {
+		unexpected = !broken(&o) && o.rc == 0 && o.seen != row->expect;
+		if (broken(&o) || unexpected)
 			status = 1;
-		} else if (o.failure[0] == '\0' && o.rc != row->expect) {
-			status = 1;
-		}
 		cell(&o, &o.r.sysv, obs, sizeof(obs));
+		if (unexpected && fmt != FMT_JSON)
+			snprintf(obs + strlen(obs), sizeof(obs) - strlen(obs), " (UNEXPECTED: %s says %s)",
+				 row->man_page, probe_errno_name(row->expect));
 		if (fmt == FMT_JSON) {
 			printf("%s\n  {\"situation\": ", n ? "," : "");
 			json_str(stdout, row->situation);
@@ -405,8 +430,16 @@ static int section_errno(void)
 		}
 		fflush(stdout);
 	}
-	if (fmt == FMT_JSON)
+	if (fmt == FMT_JSON) {
 		printf("]");
+		return status;
+	}
+	for (const struct errno_row *row = probe_errno; row->situation != NULL; row++)
+		if (row->disagrees != NULL)
+			printf(fmt == FMT_MARKDOWN ? "%s- %s, %s `%s`: differs from %s: %s.\n"
+			       : "%s  %s, %s %s: differs from %s: %s\n",
+			       row == first_disagreement() ? "\nWhere this system disagrees with its man page:\n\n" : "",
+			       row->situation, row->family, row->call, row->man_page, row->disagrees);
 	return status;
 }
 
