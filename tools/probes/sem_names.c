@@ -23,8 +23,10 @@
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/msg.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "semantics.h"
@@ -74,6 +76,67 @@ int probe_where_listed(struct probe_result *r)
 	probe_say(&r->posix, "shm %s, semaphore %s", shm_file ? "/dev/shm/NAME" : "not in /dev/shm",
 		  sem_file ? "/dev/shm/sem.NAME" : "not in /dev/shm");
 	return 0;
+}
+
+/*
+ * Queues: SysV lists them in /proc/sysvipc/msg; POSIX queues are files of
+ * an mqueue filesystem, which is often not mounted. Root mounts one, in a
+ * child with its own mount namespace, over /dev/shm (that child's only).
+ */
+#define MQUEUE_MAGIC 0x19800202
+
+static char queue_name[96];
+
+static int mqueue_file(struct probe_result *r)
+{
+	char path[128];
+	struct stat st;
+
+	if (unshare(CLONE_NEWNS) < 0 ||
+	    mount("none", "/dev/shm", "none", MS_PRIVATE, NULL) < 0 ||
+	    mount("mqueue", "/dev/shm", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		return probe_skip(r, "needs root: mounting an mqueue filesystem: %s", probe_errno_name(errno));
+	snprintf(path, sizeof(path), "/dev/shm%s", queue_name);
+	probe_say(&r->posix, "%s", stat(path, &st) == 0 ? "a file of the mqueue filesystem"
+		  : "not in the mqueue filesystem");
+	return 0;
+}
+
+int probe_queue_listed(struct probe_result *r)
+{
+	struct mq_attr attr = { .mq_maxmsg = 1, .mq_msgsize = 8 };
+	char path[128];
+	struct statfs fs;
+	struct stat st;
+	int k = probe_sysv_key(), id, rc = 0;
+	mqd_t mq;
+
+	if ((id = msgget(k, IPC_CREAT | IPC_EXCL | 0600)) < 0)
+		return -errno;
+	probe_say(&r->sysv, "%s", in_sysvipc("/proc/sysvipc/msg", k, id) ? "in /proc/sysvipc/msg (ipcs -q)"
+		  : "not in /proc/sysvipc/msg");
+	msgctl(id, IPC_RMID, NULL);
+	probe_posix_name(queue_name, sizeof(queue_name), "mq");
+	if ((mq = mq_open(queue_name, O_RDWR | O_CREAT | O_EXCL, 0600, &attr)) == (mqd_t)-1)
+		return -errno;
+	if (statfs("/dev/mqueue", &fs) == 0 && fs.f_type == MQUEUE_MAGIC) {
+		snprintf(path, sizeof(path), "/dev/mqueue%s", queue_name);
+		probe_say(&r->posix, "%s", stat(path, &st) == 0 ? "a file of the mqueue filesystem"
+			  : "not in the mqueue filesystem");
+	} else if (geteuid() == 0) {
+		struct probe_result seen;
+
+		memset(&seen, 0, sizeof(seen));
+		rc = probe_in_child(&seen, mqueue_file, 0, probe_bound_ms(5000));
+		r->posix = seen.posix;
+		if (rc == 1)
+			memcpy(r->skip, seen.skip, sizeof(r->skip));
+	} else {
+		rc = probe_skip(r, "needs root, or an mqueue filesystem on /dev/mqueue, to list queues");
+	}
+	mq_unlink(queue_name);
+	mq_close(mq);
+	return rc;
 }
 
 int probe_key_collision(struct probe_result *r)

@@ -59,6 +59,7 @@
 	X(poll_queue) \
 	X(notify) \
 	X(where_listed) \
+	X(queue_listed) \
 	X(key_collision) \
 	X(private_object) \
 	X(name_length) \
