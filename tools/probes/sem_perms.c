@@ -40,10 +40,9 @@ static int step_wait(int fd)
 	return 0;
 }
 
-static void step_go(int fd)
+static int step_go(int fd)
 {
-	if (write(fd, "x", 1) != 1)
-		_exit(PROBE_EXIT_SETUP);
+	return write(fd, "x", 1) == 1 ? 0 : -EPIPE;
 }
 
 struct chmod_case {
@@ -66,8 +65,7 @@ static void chmod_child(struct chmod_case *c, int sysv)
 	if (sysv ? (id = msgget(c->key, 0)) < 0 || msgsnd(id, &m, 8, IPC_NOWAIT) < 0
 		 : (mq = mq_open(c->name, O_WRONLY)) == (mqd_t)-1 || mq_send(mq, "1234567", 8, 0) < 0)
 		_exit(PROBE_EXIT_SETUP);
-	step_go(c->to_parent[1]);
-	if (step_wait(c->to_child[0]) < 0)
+	if (step_go(c->to_parent[1]) < 0 || step_wait(c->to_child[0]) < 0)
 		_exit(PROBE_EXIT_SETUP);
 	if (sysv)
 		_exit(msgsnd(id, &m, 8, IPC_NOWAIT) < 0 ? errno : 0);
@@ -101,7 +99,7 @@ static int chmod_after_open(struct probe_obs *o, struct chmod_case *c, int sysv)
 		} else {
 			fchmod(c->mq, 0600);
 		}
-		step_go(c->to_child[1]);
+		rc = step_go(c->to_child[1]);
 	}
 	if (probe_reap(pid, probe_bound_ms(5000), &status) < 0)
 		rc = -ETIMEDOUT;

@@ -108,15 +108,13 @@ int probe_timeout_relative(struct probe_result *r)
 int probe_timeout_clock(struct probe_result *r)
 {
 	struct sembuf down = { .sem_num = 0, .sem_op = -1 };
-	struct timespec ts, t0;
+	struct timespec ts = { 0, INTERVAL_MS * 1000000L }, t0;
 	struct pair p;
 	int rc;
 
 	if ((rc = pair_open(&p, 0)) < 0)
 		return rc;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_nsec = INTERVAL_MS * 1000000L;
-	ts.tv_sec = 0;
+	/* SysV: an interval has no clock to choose */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = semtimedop(p.id, &down, 1, &ts);
 	say_wait(&r->sysv, rc, &t0);
