@@ -82,6 +82,14 @@ valgrind: deps
 compare: build/ipcmp
 	./build/ipcmp compare
 
+# docs/COMPARISON.md: the comparison observed on this machine (commit it).
+.PHONY: docs docs-compare
+docs: docs-compare
+docs-compare: build/ipcmp
+	@mkdir -p docs
+	./build/ipcmp compare --markdown > docs/COMPARISON.md.tmp || { rm -f docs/COMPARISON.md.tmp; exit 1; }
+	mv docs/COMPARISON.md.tmp docs/COMPARISON.md
+
 clean:
 	rm -rf build
 

@@ -19,6 +19,7 @@
 #define IPCMP_PROBE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #define PROBE_TEXT 160
 
@@ -57,6 +58,9 @@ struct semantics_row {
 				      * page (then expect is what the system does) */
 	int needs;                   /* enum probe_needs, or'ed */
 	int (*probe)(struct probe_result *);   /* 0 ran, 1 skipped (skip says why), -errno */
+	const char *valgrind_differs;  /* NULL; or why memcheck changes what is
+				      * observed (the suite runs the probe but
+				      * does not judge it there) */
 };
 
 extern const struct semantics_row probe_semantics[];   /* ends with .id == NULL */
@@ -86,5 +90,49 @@ int probe_sysv_key(void);
 
 /* "EACCES" for EACCES, "0" for 0, "errno 1234" for what has no name. */
 const char *probe_errno_name(int err);
+
+/*
+ * Helpers every probe shares (probe_util.c).
+ *
+ * Children: probe_fork() returns 0 in a child that dies with its parent
+ * (PR_SET_PDEATHSIG) and with an alarm (probe_bound_ms), so a call that
+ * blocks forever still ends. A child reports one errno as its exit code
+ * (0: the call succeeded), or PROBE_EXIT_* when it could not get there.
+ */
+#define PROBE_EXIT_SETUP 200         /* the child's own setup failed */
+#define PROBE_EXIT_NOBODY 201        /* the child could not become nobody */
+
+int probe_bound_ms(int native_ms);   /* scaled up under valgrind (IPCMP_VALGRIND) */
+pid_t probe_fork(void);
+/* Waits at most timeout_ms for pid; kills it then. 0, or -ETIMEDOUT (killed
+ * and reaped), or -errno of waitpid. */
+int probe_reap(pid_t pid, int timeout_ms, int *status);
+/* "EINTR" for an exit code that is an errno, "0", "SIGSEGV", "timed out". */
+const char *probe_status_text(int status);
+/* Waits until pid sleeps in the system call nr (/proc/PID/syscall; the state
+ * 'S' of /proc/PID/stat where that file cannot be read). 0, -ETIMEDOUT,
+ * -ECHILD when pid ended first. */
+int probe_wait_in_call(pid_t pid, long nr, int timeout_ms);
+/* Waits until pid is in state (e.g. 'T': stopped). 0 or -ETIMEDOUT. */
+int probe_wait_state(pid_t pid, char state, int timeout_ms);
+/* Whether a child can act as nobody (65534): 1, or 0 with the reason. */
+int probe_other_uid(char *why, size_t size);
+int probe_become_nobody(void);       /* in a child: 0 or -errno */
+/* In a child about to fault on purpose (SIGSEGV, SIGBUS are what a probe
+ * observes): memcheck would count the access as an error. */
+void probe_fault_expected(void);
+/* A page shared with the children forked after it; probe_unshare frees it. */
+void *probe_shared(size_t size);
+void probe_unshared(void *p, size_t size);
+
+/* Runs fn in a child (as nobody when as_nobody) that fills r, bounded by
+ * timeout_ms: fn's 0, 1 (skipped) or -errno; -ETIMEDOUT; -ECHILD when the
+ * child was killed by a signal. */
+int probe_in_child(struct probe_result *r, int (*fn)(struct probe_result *), int as_nobody,
+		   int timeout_ms);
+
+void probe_say(struct probe_obs *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void probe_note(struct probe_obs *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int probe_skip(struct probe_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif
