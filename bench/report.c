@@ -327,6 +327,20 @@ void bench_print_markdown(const struct bench_report *rep, const char *svg, const
 
 /* --- the plot ------------------------------------------------------------ */
 
+/* 10^d as "0.1", "1", "10", "100", "1k" ... "100G" */
+static void axis_label(char *buf, size_t size, double d)
+{
+	static const char *const suffix[] = { "", "k", "M", "G" };
+	int e = (int)d;
+
+	if (e < 0)
+		snprintf(buf, size, "%g", pow(10, e));
+	else if (e / 3 < 4)
+		snprintf(buf, size, "%.0f%s", pow(10, e % 3), suffix[e / 3]);
+	else
+		snprintf(buf, size, "1e%d", e);
+}
+
 #define W 960
 #define H 600
 #define PL 90                      /* plot area: left, right, top, bottom */
@@ -420,7 +434,7 @@ int bench_write_svg(const struct bench_report *rep, const char *path)
 		double y = PB - (d - y0) / (y1 - y0) * (PB - PT);
 		char label[16];
 
-		human(label, sizeof(label), pow(10, d));
+		axis_label(label, sizeof(label), d);
 		fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>\n",
 			PL, y, PR, y);
 		fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", PL - 8, y + 4, label);
