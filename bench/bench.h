@@ -5,7 +5,7 @@
  * process (a stream), or bounces one message between a client and a server
  * (a round trip), over one transport: a backend through the ipcmp API, or a
  * baseline written plainly over raw calls (bench/raw_*.c, pipe.c, ...).
- * The two processes are forked and pinned to two CPUs by run.c, which also
+ * The two processes are forked and pinned to two CPUs by pair.c, which also
  * times them, bounds them and collects what they report; a baseline file
  * holds only its objects and its two loops.
  *
@@ -79,13 +79,13 @@ bench_fn bench_pingpong;
 bench_fn bench_futex;
 bench_fn bench_spsc_ring;
 
-/* What a loop sees of its run (run.c). */
+/* What a loop sees of its run (pair.c). */
 struct bench_run;
 const struct bench_case *bench_case_of(struct bench_run *);
 int bench_side_of(struct bench_run *);     /* 0: producer or client; 1: consumer or server */
 
 /*
- * run.c forks the two sides, pins each to its CPU, arms a watchdog in each
+ * pair.c forks the two sides, pins each to its CPU, arms a watchdog in each
  * (alarm: no call blocks past the case's bound, also the calls that take no
  * timeout, msgsnd, msgrcv, read, write), releases both at once and waits
  * for them, bounded. side[0] is the producer (client), side[1] the consumer
@@ -152,6 +152,7 @@ struct bench_options {
 	double seconds;            /* a case runs this long, or: */
 	uint64_t messages;         /* this many messages (round trips); 0: by time */
 	const char *only;          /* comma-separated case names; NULL: all */
+	int modes;                 /* 1 << BENCH_STREAM | 1 << BENCH_ROUNDTRIP; 0: both */
 	int progress;              /* 1: a progress line on stderr */
 };
 

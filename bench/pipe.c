@@ -6,7 +6,7 @@
  * what it got. A pipe is a byte stream: a message of more than PIPE_BUF
  * bytes may be read in pieces, so both sides loop until the whole message
  * has moved. Blocking read and write take no timeout; the watchdog that
- * run.c arms in every side (alarm) is their bound. A round trip uses two
+ * pair.c arms in every side (alarm) is their bound. A round trip uses two
  * pipes.
  */
 #include <errno.h>

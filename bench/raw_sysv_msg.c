@@ -7,7 +7,7 @@
  * the queue is full, msgrcv when it is empty: two system calls a message.
  * A round trip uses two queues.
  *
- * SysV: msgsnd and msgrcv take no timeout; the watchdog that run.c arms in
+ * SysV: msgsnd and msgrcv take no timeout; the watchdog that pair.c arms in
  * every side (alarm) is their bound.
  */
 #include <errno.h>

@@ -102,10 +102,22 @@ static void print_header(const struct bench_report *rep, FILE *f)
 	fprintf(f, "where: %s\nlimits: %s\n", rep->isolation, rep->limits);
 }
 
+/* Whether any case has figures for mode (and size, 0: any). */
+static int any(const struct bench_report *rep, enum bench_mode mode, size_t size)
+{
+	for (size_t i = 0; i < rep->n; i++)
+		if (rep->r[i].mode == mode && (size == 0 || rep->r[i].size == size) &&
+		    rep->r[i].reps > 0)
+			return 1;
+	return 0;
+}
+
 static void print_stream(const struct bench_report *rep, size_t size, FILE *f)
 {
 	char st[24];
 
+	if (!any(rep, BENCH_STREAM, size))
+		return;
 	size_text(st, sizeof(st), size);
 	fprintf(f, "\none-way throughput, %s messages (ratios of messages/s: above 1 is faster)\n", st);
 	fprintf(f, "%-13s %-8s %4s  %-26s %9s  %7s %7s %7s\n", "case", "kind", "cap",
@@ -129,6 +141,8 @@ static void print_stream(const struct bench_report *rep, size_t size, FILE *f)
 
 static void print_rtt(const struct bench_report *rep, FILE *f)
 {
+	if (!any(rep, BENCH_ROUNDTRIP, 0))
+		return;
 	fprintf(f, "\nround trip, %d B (microseconds; ratios of p50 times: below 1 is faster)\n",
 		BENCH_RTT_SIZE);
 	fprintf(f, "%-13s %-8s %4s  %-24s %-24s %6s %6s %7s %7s\n", "case", "kind", "cap",

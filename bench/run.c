@@ -250,7 +250,8 @@ static int plan(const struct bench_options *o, struct bench_report *rep, const c
 			for (size_t i = 0; i < n; i++) {
 				struct bench_result *r;
 
-				if (!(e[i].modes & (1 << m)) || !selected(o->only, e[i].name))
+				if (!(e[i].modes & (1 << m)) || !selected(o->only, e[i].name) ||
+				    (o->modes != 0 && !(o->modes & (1 << m))))
 					continue;
 				r = &rep->r[rep->n++];
 				r->name = e[i].name;

@@ -32,7 +32,7 @@
 
 static const char usage_bench[] =
 	"usage: ipcmp bench [--sizes LIST] [--reps N] [--seconds S | --messages N]\n"
-	"                   [--only LIST] [--json] [--svg FILE] [--markdown] [--note TEXT] [--list]\n"
+	"                   [--only LIST] [--mode M] [--json] [--svg FILE] [--markdown] [--note TEXT] [--list]\n"
 	"Measure every backend beside plain loops over its family's raw calls, a pipe,\n"
 	"a socketpair, memcpy, a cache-line ping-pong and a futex wake round trip:\n"
 	"one-way throughput at each size, and a 64-byte round trip (p50, p99), the\n"
@@ -43,6 +43,7 @@ static const char usage_bench[] =
 	"  --seconds S     how long each case runs (default 0.4)\n"
 	"  --messages N    instead: how many messages (round trips) each case moves\n"
 	"  --only LIST     only these cases, comma-separated ('--list' names them)\n"
+	"  --mode M        stream or roundtrip: only that half (default both)\n"
 	"  --json          the results as JSON on stdout instead of the table\n"
 	"  --svg FILE      also write a plot of throughput against message size\n"
 	"  --markdown      the results as a Markdown page (make docs)\n"
@@ -180,7 +181,7 @@ static size_t census_new(const struct ipcmp_census *before, const struct ipcmp_c
 }
 
 enum { OPT_SIZES = 256, OPT_REPS, OPT_SECONDS, OPT_MESSAGES, OPT_ONLY, OPT_JSON, OPT_SVG,
-       OPT_MARKDOWN, OPT_NOTE, OPT_LIST };
+       OPT_MARKDOWN, OPT_NOTE, OPT_LIST, OPT_MODE };
 
 int cmd_bench(int argc, char **argv)
 {
@@ -190,6 +191,7 @@ int cmd_bench(int argc, char **argv)
 		{ "seconds", required_argument, NULL, OPT_SECONDS },
 		{ "messages", required_argument, NULL, OPT_MESSAGES },
 		{ "only", required_argument, NULL, OPT_ONLY },
+		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "svg", required_argument, NULL, OPT_SVG },
 		{ "markdown", no_argument, NULL, OPT_MARKDOWN },
@@ -243,6 +245,15 @@ int cmd_bench(int argc, char **argv)
 			break;
 		case OPT_ONLY:
 			o.only = optarg;
+			break;
+		case OPT_MODE:
+			if (strcmp(optarg, "stream") == 0)
+				o.modes = 1 << BENCH_STREAM;
+			else if (strcmp(optarg, "roundtrip") == 0)
+				o.modes = 1 << BENCH_ROUNDTRIP;
+			else
+				return cli_usage_error("bench", usage_bench,
+						       "bad --mode '%s' (stream or roundtrip)", optarg);
 			break;
 		case OPT_JSON:
 			json = 1;
