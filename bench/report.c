@@ -470,6 +470,8 @@ int bench_write_svg(const struct bench_report *rep, const char *path)
 		   "throughput, MB/s (log scale)</text>\n", (PT + PB) / 2);
 	for (size_t k = 0; k < nn; k++) {
 		const struct bench_result *first = NULL;
+		/* each line a little aside, so the min-max bars do not hide each other */
+		double dx = ((double)k - (double)(nn - 1) / 2) * 3;
 
 		fprintf(f, "<g>\n<polyline fill=\"none\" stroke-width=\"%s\" points=\"",
 			"2");
@@ -479,7 +481,7 @@ int bench_write_svg(const struct bench_report *rep, const char *path)
 			if (r == NULL || r->reps == 0)
 				continue;
 			first = first ? first : r;
-			fprintf(f, "%.1f,%.1f ", X((double)r->size), Y(r->mbps[0]));
+			fprintf(f, "%.1f,%.1f ", X((double)r->size) + dx, Y(r->mbps[0]));
 		}
 		fprintf(f, "\" stroke=\"%s\"%s/>\n", color_of(first, (int)k), dash_of(first));
 		for (size_t s = 0; s < o->nsizes; s++) {
@@ -488,10 +490,10 @@ int bench_write_svg(const struct bench_report *rep, const char *path)
 			if (r == NULL || r->reps == 0)
 				continue;
 			fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>\n",
-				X((double)r->size), Y(r->mbps[1]), X((double)r->size), Y(r->mbps[2]),
-				color_of(first, (int)k));
+				X((double)r->size) + dx, Y(r->mbps[1]), X((double)r->size) + dx,
+				Y(r->mbps[2]), color_of(first, (int)k));
 			fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"/>\n",
-				X((double)r->size), Y(r->mbps[0]), color_of(first, (int)k));
+				X((double)r->size) + dx, Y(r->mbps[0]), color_of(first, (int)k));
 		}
 		/* the legend entry */
 		fprintf(f, "<line x1=\"%d\" y1=\"%zu\" x2=\"%d\" y2=\"%zu\" stroke=\"%s\" stroke-width=\"2\"%s/>\n",
