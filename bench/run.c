@@ -159,6 +159,11 @@ static size_t fit(const struct ipcmp_ops *ops, size_t size, const char *tag, cha
 			 lim.msg_max_limit);
 		return 0;
 	}
+	if (hi > lim.capacity_limit) {
+		snprintf(why, wsize, "capacity %d is over %s (%zu)", BENCH_CAPACITY,
+			 lim.capacity_source, lim.capacity_limit);
+		hi = lim.capacity_limit;
+	}
 	/* BENCH_CAPACITY, else a binary search for the largest that works: the
 	 * limits that bind are products (capacity x size), which the kernel
 	 * alone knows exactly. */
@@ -171,7 +176,7 @@ static size_t fit(const struct ipcmp_ops *ops, size_t size, const char *tag, cha
 			ipcmp_unlink(ops, tag);
 			lo = mid;
 		} else {
-			if (mid == BENCH_CAPACITY)
+			if (why[0] == '\0')
 				snprintf(why, wsize, "capacity %d refused: %s%s%s", BENCH_CAPACITY,
 					 ipcmp_call ? ipcmp_call : "", ipcmp_call ? ": " : "",
 					 ipcmp_strerror(rc));
