@@ -179,6 +179,7 @@ struct bench_report {
 	struct bench_options opt;
 	int cpu[2];
 	int failed;                /* cases with an error */
+	unsigned tags;             /* cases run: their tags were "bench-PID-0".. "bench-PID-(tags-1)" */
 	char limits[600];          /* the limits the run used */
 	char isolation[200];       /* where it ran: a private IPC namespace or the host */
 };

@@ -353,6 +353,7 @@ int bench_run(const struct bench_options *o, struct bench_report *rep)
 			r->reps++;
 		}
 	}
+	rep->tags = serial;
 	if (o->progress)
 		fprintf(stderr, "\r\033[K");
 	for (size_t i = 0; i < rep->n; i++) {

@@ -97,17 +97,17 @@ static void raise_limits(size_t max_size, char *why, size_t size)
 }
 
 /* Private IPC and mount namespaces, raised limits, a private /dev/shm.
- * Describes in `where` what was had. */
-static void isolate(size_t max_size, char *where, size_t size)
+ * Describes in `where` what was had; 1 when the IPC namespace is private. */
+static int isolate(size_t max_size, char *where, size_t size)
 {
 	if (geteuid() != 0) {
 		snprintf(where, size, "the host's IPC namespace (not root): the host's limits");
-		return;
+		return 0;
 	}
 	if (unshare(CLONE_NEWIPC) < 0) {
 		snprintf(where, size, "the host's IPC namespace (unshare(CLONE_NEWIPC): %s): "
 			 "the host's limits", strerror(errno));
-		return;
+		return 0;
 	}
 	snprintf(where, size, "a private IPC namespace (root), queue limits raised in it");
 	if (unshare(CLONE_NEWNS) == 0 &&
@@ -117,6 +117,7 @@ static void isolate(size_t max_size, char *where, size_t size)
 		snprintf(where + len, size - len, ", and a private /dev/shm");
 	}
 	raise_limits(max_size, where, size);
+	return 1;
 }
 
 static void describe_limits(char *buf, size_t size)
@@ -167,14 +168,48 @@ static int parse_sizes(const char *text, struct bench_options *o)
 	return o->nsizes > 0 ? 0 : -1;
 }
 
-static size_t census_new(const struct ipcmp_census *before, const struct ipcmp_census *after)
+/*
+ * Whether a census entry can be the run's. In a private IPC namespace every
+ * object is. On the host, other processes make objects too: ours are the
+ * POSIX names "/ipcmp.bench-PID-..." and the SysV objects under the keys of
+ * the backend channels' names, or made with IPC_PRIVATE (key 0, the raw
+ * loops) by our uid.
+ */
+static int ours(const struct ipcmp_census_entry *e, int isolated, unsigned tags)
+{
+	char prefix[48], name[32], key[16];
+
+	if (isolated)
+		return 1;
+	if (e->id < 0) {               /* POSIX */
+		snprintf(prefix, sizeof(prefix), "%sbench-%ld-", IPCMP_POSIX_PREFIX, (long)getpid());
+		return strncmp(e->name, prefix, strlen(prefix)) == 0;
+	}
+	if (strcmp(e->name, "0x00000000") == 0)
+		return e->uid == geteuid();
+	for (unsigned i = 0; i <= tags; i++)
+		for (int b = 0; b < 2; b++) {
+			if (i < tags)
+				snprintf(name, sizeof(name), "bench-%ld-%u%s", (long)getpid(), i, b ? "b" : "");
+			else
+				snprintf(name, sizeof(name), "bench-%ld-fit", (long)getpid());
+			snprintf(key, sizeof(key), "0x%08x", (unsigned)ipcmp_sysv_key(name));
+			if (strcmp(e->name, key) == 0)
+				return 1;
+		}
+	return 0;
+}
+
+static size_t census_new(const struct ipcmp_census *before, const struct ipcmp_census *after,
+			 int isolated, unsigned tags)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < after->n; i++)
-		if (ipcmp_census_find(before, &after->e[i]) == NULL) {
-			fprintf(stderr, "ipcmp: bench: left behind: %s %s\n", after->e[i].kind,
-				after->e[i].name);
+		if (ipcmp_census_find(before, &after->e[i]) == NULL &&
+		    ours(&after->e[i], isolated, tags)) {
+			fprintf(stderr, "ipcmp: bench: left behind: %s %s (id %ld)\n", after->e[i].kind,
+				after->e[i].name, after->e[i].id);
 			n++;
 		}
 	return n;
@@ -206,7 +241,8 @@ int cmd_bench(int argc, char **argv)
 	struct bench_report rep;
 	const char *svg = NULL, *note = NULL, *mqdir;
 	char dirbuf[64], where[200];
-	int c, json = 0, markdown = 0, status = 0, counted;
+	int c, json = 0, markdown = 0, status = 0, counted, isolated;
+	unsigned tags = 0;
 	size_t v;
 
 	opterr = 0;
@@ -275,13 +311,14 @@ int cmd_bench(int argc, char **argv)
 		return cli_usage_error("bench", usage_bench, "unexpected '%s'", argv[optind]);
 	o.progress = isatty(STDERR_FILENO);
 
-	isolate(o.sizes[o.nsizes - 1], where, sizeof(where));
+	isolated = isolate(o.sizes[o.nsizes - 1], where, sizeof(where));
 	mqdir = cli_mqueue_view(dirbuf, sizeof(dirbuf));
 	counted = ipcmp_census_take(&before, mqdir) >= 0;
 	if (bench_run(&o, &rep) < 0 && rep.r == NULL) {
 		status = 1;
 		goto out;
 	}
+	tags = rep.tags;
 	snprintf(rep.isolation, sizeof(rep.isolation), "%s", where);
 	describe_limits(rep.limits, sizeof(rep.limits));
 	if (json)
@@ -303,10 +340,13 @@ int cmd_bench(int argc, char **argv)
 		}
 	bench_report_free(&rep);
 out:
-	if (counted && ipcmp_census_take(&after, mqdir) >= 0 && census_new(&before, &after) > 0)
+	if (counted && ipcmp_census_take(&after, mqdir) >= 0 && census_new(&before, &after, isolated, tags) > 0)
 		status = 1;
 	else if (!counted)
 		fprintf(stderr, "ipcmp: bench: no census: objects left behind are not checked\n");
+	else if (mqdir == NULL)
+		fprintf(stderr, "ipcmp: bench: POSIX message queues are not in the census (no mqueue "
+			"filesystem at /dev/mqueue, and not root to mount one)\n");
 	ipcmp_census_free(&before);
 	ipcmp_census_free(&after);
 	cli_mqueue_unview(mqdir);
