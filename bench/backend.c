@@ -100,9 +100,12 @@ int bench_backend(const struct bench_case *c, struct bench_sample *s)
 	struct chans ch = { .ops = c->ops };
 	int n = c->mode == BENCH_ROUNDTRIP ? 2 : 1, rc = 0;
 
-	for (int i = 0; i < n && rc == 0; i++) {
+	for (int i = 0, tries = 0; i < n && rc == 0; i++) {
 		snprintf(ch.name[i], sizeof(ch.name[i]), "%s%s", c->tag, i ? "b" : "");
-		if ((rc = ipcmp_create(c->ops, ch.name[i], &attr, &made[i])) < 0) {
+		while ((rc = ipcmp_create(c->ops, ch.name[i], &attr, &made[i])) < 0 &&
+		       bench_again(-rc, &tries))
+			;
+		if (rc < 0) {
 			snprintf(s->error, sizeof(s->error),
 				 "ipcmp_create \"%s\" (msg_max %zu, capacity %zu): %s%s%s",
 				 ch.name[i], c->size, c->capacity, ipcmp_call ? ipcmp_call : "",

@@ -109,6 +109,14 @@ int bench_fail(struct bench_run *, const char *fmt, ...) __attribute__((format(p
 /* Consumer: checks message seq; 1 when it is the last, 0 when more follow,
  * -1 (after bench_fail) when it is wrong. */
 int bench_check(struct bench_run *, const void *buf, ssize_t len, uint64_t seq);
+/*
+ * Before making an object: 1 (after a short sleep) when err says a budget
+ * shared with other processes is spent for now, and it is worth trying
+ * again; 0 to give up. RLIMIT_MSGQUEUE is such a budget: it is charged per
+ * user, so every queue that any process of the same uid holds (in any IPC
+ * namespace) counts against it, and on a busy machine it comes and goes.
+ */
+int bench_again(int err, int *tries);
 /* Absolute CLOCK_REALTIME deadline for POSIX timed waits: the case's bound. */
 struct timespec bench_deadline(struct bench_run *);
 /* Relative timeout for SysV semtimedop and futex: the case's bound. */

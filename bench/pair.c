@@ -136,6 +136,14 @@ int bench_check(struct bench_run *r, const void *buf, ssize_t len, uint64_t seq)
 	return (at[0] & BENCH_LAST) != 0;
 }
 
+int bench_again(int err, int *tries)
+{
+	if (err != EMFILE || ++*tries > 40)
+		return 0;
+	nanosleep(&(struct timespec){ 0, 50 * 1000000L }, NULL);
+	return 1;
+}
+
 struct timespec bench_deadline(struct bench_run *r)
 {
 	struct timespec t;
@@ -227,51 +235,52 @@ static long ms_since(const struct timespec *t0)
 	return (long)((ts_ns(&now) - ts_ns(t0)) / 1e6);
 }
 
-/* Waits for every side, bounded by the case's timeout; kills them all as
- * soon as one fails or the time is up. Returns 0 when every side ended 0. */
+/* Why a side ended badly, or NULL when it ended well. */
+static const char *side_failure(int st, const char *error, int timeout_ms, char *buf, size_t size)
+{
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return NULL;
+	if (error[0] != '\0')
+		return error;
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
+		snprintf(buf, size, "watchdog: no end after %d ms", timeout_ms);
+	else if (WIFSIGNALED(st))
+		snprintf(buf, size, "killed by signal %d", WTERMSIG(st));
+	else
+		snprintf(buf, size, "exit status %d", WEXITSTATUS(st));
+	return buf;
+}
+
+/*
+ * Waits for every side, bounded by the case's timeout; kills them all as
+ * soon as one fails or the time is up. The reason given is the one a side
+ * wrote, else the first abnormal end. Returns 0 when every side ended 0.
+ */
 static int reap(const struct bench_case *c, pid_t *pid, int n, struct shared *sh,
 		struct bench_sample *s, const sigset_t *chld)
 {
-	struct timespec t0;
-	int left = n, failed = 0, timed_out = 0;
 	static const char *const role[2][2] = { { "producer", "consumer" }, { "client", "server" } };
 	const char *const *who = role[c->mode == BENCH_ROUNDTRIP];
+	int st[2] = { 0, 0 }, left = n, failed = 0, timed_out = 0;
+	struct timespec t0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (left > 0) {
 		long ms = c->timeout_ms - ms_since(&t0);
 		struct timespec wait = { ms / 1000, (ms % 1000) * 1000000L };
-		int st;
 
 		for (int i = 0; i < n; i++) {
-			if (pid[i] <= 0 || waitpid(pid[i], &st, WNOHANG) != pid[i])
+			if (pid[i] <= 0 || waitpid(pid[i], &st[i], WNOHANG) != pid[i])
 				continue;
 			pid[i] = 0;
 			left--;
-			if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-				continue;
-			if (!failed && !timed_out) {
-				if (sh->error[i][0] != '\0')
-					snprintf(s->error, sizeof(s->error), "%s: %s", who[i], sh->error[i]);
-				else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
-					snprintf(s->error, sizeof(s->error), "%s: watchdog: no end after %d ms",
-						 who[i], c->timeout_ms);
-				else if (WIFSIGNALED(st))
-					snprintf(s->error, sizeof(s->error), "%s: killed by signal %d",
-						 who[i], WTERMSIG(st));
-				else
-					snprintf(s->error, sizeof(s->error), "%s: exit status %d",
-						 who[i], WEXITSTATUS(st));
-			}
-			failed = 1;
+			failed |= !(WIFEXITED(st[i]) && WEXITSTATUS(st[i]) == 0);
 		}
 		if (left == 0)
 			break;
 		if (failed || ms <= 0) {
-			if (!failed) {
-				snprintf(s->error, sizeof(s->error), "no end after %d ms", c->timeout_ms);
-				timed_out = failed = 1;
-			}
+			timed_out |= !failed;
+			failed = 1;
 			for (int i = 0; i < n; i++)
 				if (pid[i] > 0)
 					kill(pid[i], SIGKILL);
@@ -280,7 +289,25 @@ static int reap(const struct bench_case *c, pid_t *pid, int n, struct shared *sh
 		}
 		sigtimedwait(chld, NULL, &wait);
 	}
-	return failed ? -1 : 0;
+	if (!failed)
+		return 0;
+	if (timed_out) {
+		snprintf(s->error, sizeof(s->error), "no end after %d ms", c->timeout_ms);
+		return -1;
+	}
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < n; i++) {
+			char buf[64];
+			const char *why = side_failure(st[i], sh->error[i], c->timeout_ms, buf, sizeof(buf));
+
+			if (pass == 1 && s->error[0] != '\0')
+				return -1;         /* run_sides said why already */
+			if (why != NULL && (pass == 1 || sh->error[i][0] != '\0')) {
+				snprintf(s->error, sizeof(s->error), "%s: %s", who[i], why);
+				return -1;
+			}
+		}
+	return -1;
 }
 
 static int run_sides(const struct bench_case *c, struct bench_sample *s, int n,

@@ -67,9 +67,11 @@ int bench_raw_posix_mq(const struct bench_case *c, struct bench_sample *s)
 	char name[IPCMP_NAME_MAX + 32];
 	int rc = 0;
 
-	for (int i = 0; i < (c->mode == BENCH_ROUNDTRIP ? 2 : 1); i++) {
+	for (int i = 0, tries = 0; i < (c->mode == BENCH_ROUNDTRIP ? 2 : 1); i++) {
 		snprintf(name, sizeof(name), "%s%s.%d", IPCMP_POSIX_PREFIX, c->tag, i);
-		q.mqd[i] = mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
+		while ((q.mqd[i] = mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0600, &attr)) == (mqd_t)-1 &&
+		       bench_again(errno, &tries))
+			;
 		if (q.mqd[i] == (mqd_t)-1) {
 			snprintf(s->error, sizeof(s->error), "mq_open(%s, maxmsg %zu, msgsize %zu): %s",
 				 name, c->capacity, c->size, strerror(errno));

@@ -325,9 +325,15 @@ void bench_print_markdown(const struct bench_report *rep, const char *svg, const
 	fprintf(f, "| CPUs online | %ld |\n", sysconf(_SC_NPROCESSORS_ONLN));
 	fprintf(f, "| kernel | %s %s %s |\n", u.sysname, u.release, u.machine);
 	fprintf(f, "| libc | glibc %s |\n", gnu_get_libc_version());
-	fprintf(f, "| compiler | %s |\n\n", __VERSION__);
+#ifdef __clang__
+	fprintf(f, "| compiler | clang %s |\n\n", __clang_version__);
+#else
+	fprintf(f, "| compiler | gcc %s |\n\n", __VERSION__);
+#endif
+	/* the page and the plot sit side by side (docs/) */
 	if (svg != NULL)
-		fprintf(f, "![one-way throughput against message size](%s)\n\n", svg);
+		fprintf(f, "![one-way throughput against message size](%s)\n\n",
+			strrchr(svg, '/') ? strrchr(svg, '/') + 1 : svg);
 	fprintf(f, "```text\n");
 	bench_print_table(rep, f);
 	fprintf(f, "```\n\n"
@@ -429,10 +435,9 @@ int bench_write_svg(const struct bench_report *rep, const char *path)
 		x0 = fmin(x0, log2((double)o->sizes[k]));
 		x1 = fmax(x1, log2((double)o->sizes[k]));
 	}
-	if (x1 <= x0) {
-		x0 -= 1;
-		x1 += 1;
-	}
+	/* half an octave of margin: the sizes' marks stay inside the frame */
+	x0 -= 0.5;
+	x1 += 0.5;
 #define X(v) (PL + (log2(v) - x0) / (x1 - x0) * (PR - PL))
 #define Y(v) (PB - (log10(v) - y0) / (y1 - y0) * (PB - PT))
 	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "

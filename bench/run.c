@@ -170,8 +170,11 @@ static size_t fit(const struct ipcmp_ops *ops, size_t size, const char *tag, cha
 	for (size_t mid = hi; lo < hi; mid = (lo + hi + 1) / 2) {
 		struct ipcmp_attr attr = { .msg_max = size, .capacity = mid };
 		struct ipcmp_chan *chan;
+		int tries = 0;
 
-		if ((rc = ipcmp_create(ops, tag, &attr, &chan)) == 0) {
+		while ((rc = ipcmp_create(ops, tag, &attr, &chan)) < 0 && bench_again(-rc, &tries))
+			;
+		if (rc == 0) {
 			ipcmp_close(chan);
 			ipcmp_unlink(ops, tag);
 			lo = mid;
