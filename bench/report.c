@@ -221,6 +221,15 @@ static void json_triple(FILE *f, const char *key, const double v[3])
 	fprintf(f, ", \"%s\": {\"median\": %.6g, \"min\": %.6g, \"max\": %.6g}", key, v[0], v[1], v[2]);
 }
 
+/* null: no reference to compare with in this run */
+static void json_ratio(FILE *f, double x)
+{
+	if (x > 0)
+		fprintf(f, "%.4g", x);
+	else
+		fprintf(f, "null");
+}
+
 void bench_print_json(const struct bench_report *rep, FILE *f)
 {
 	fprintf(f, "{\"cpus\": [%d, %d], \"reps\": %d, \"seconds\": %g, \"messages\": %llu",
@@ -270,9 +279,12 @@ void bench_print_json(const struct bench_report *rep, FILE *f)
 			const char *const *refs = r->mode == BENCH_STREAM ? stream_refs : rtt_refs;
 			int nrefs = r->mode == BENCH_STREAM ? 2 : 3;
 
-			fprintf(f, ", \"ratio\": {\"raw\": %.4g", ratio(rep, r, r->raw));
-			for (int j = 0; j < nrefs; j++)
-				fprintf(f, ", \"%s\": %.4g", refs[j], ratio(rep, r, refs[j]));
+			fprintf(f, ", \"ratio\": {\"raw\": ");
+			json_ratio(f, ratio(rep, r, r->raw));
+			for (int j = 0; j < nrefs; j++) {
+				fprintf(f, ", \"%s\": ", refs[j]);
+				json_ratio(f, ratio(rep, r, refs[j]));
+			}
 			fprintf(f, "}, \"samples\": [");
 			for (int k = 0; k < r->reps; k++)
 				fprintf(f, "%s%.6g", k ? ", " : "", r->sample[k][0]);
