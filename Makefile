@@ -5,6 +5,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Icommon
 LDLIBS  += -lrt -lpthread
+LDLIBS  += -lm
 -include config.mak
 
 LIB_SRC   := $(wildcard common/*.c sysv/*.c posix/*.c)
@@ -15,9 +16,14 @@ TOOL_OBJ  := $(TOOL_SRC:%.c=build/obj/%.o)
 # (ipcmp compare prints them) and into the suite (which asserts them).
 PROBE_SRC := $(wildcard tools/probes/*.c)
 PROBE_OBJ := $(PROBE_SRC:%.c=build/obj/%.o)
+# The benchmark's cases and baselines: linked into the command (ipcmp bench)
+# and into the suite (which checks that each runs and cleans up).
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_OBJ := $(BENCH_SRC:%.c=build/obj/%.o)
 SUITE_SRC := $(wildcard suite/*.c suite/support/*.c)
 SUITE_OBJ := $(SUITE_SRC:%.c=build/obj/%.o)
 DEPS      := $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(PROBE_OBJ:.o=.d) $(SUITE_OBJ:.o=.d)
+DEPS      += $(BENCH_OBJ:.o=.d)
 
 # Criterion's flags are asked for only when the suite is built, after deps.
 CRITERION_CFLAGS = $(shell pkg-config --cflags criterion 2>/dev/null)
@@ -35,16 +41,19 @@ all: tools
 tools: build/ipcmp
 suite: build/suite
 
-build/ipcmp: $(TOOL_OBJ) build/libprobes.a build/libipcmp.a
+build/ipcmp: $(TOOL_OBJ) build/libbench.a build/libprobes.a build/libipcmp.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 build/libprobes.a: $(PROBE_OBJ)
 	$(AR) rcs $@ $^
 
+build/libbench.a: $(BENCH_OBJ)
+	$(AR) rcs $@ $^
+
 build/libipcmp.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-build/suite: $(SUITE_OBJ) build/libprobes.a build/libipcmp.a
+build/suite: $(SUITE_OBJ) build/libbench.a build/libprobes.a build/libipcmp.a
 	$(CC) $(CFLAGS) -o $@ $^ $(CRITERION_LIBS) $(LDLIBS)
 
 build/obj/suite/%.o: suite/%.c
@@ -58,6 +67,8 @@ build/obj/tools/%.o: tools/%.c
 build/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+build/obj/tools/bench_cmd.o build/obj/suite/bench.o: CFLAGS += -Ibench
 
 deps:
 	@ci/deps
@@ -89,6 +100,19 @@ docs-compare: build/ipcmp
 	@mkdir -p docs
 	./build/ipcmp compare --markdown > docs/COMPARISON.md.tmp || { rm -f docs/COMPARISON.md.tmp; exit 1; }
 	mv docs/COMPARISON.md.tmp docs/COMPARISON.md
+
+# Timing, so never part of `make test`. BENCH_FLAGS: e.g. --reps 9 --seconds 1.
+bench: build/ipcmp
+	./build/ipcmp bench --svg build/bench.svg $(BENCH_FLAGS)
+
+# docs/BENCH.md: the table, the plot (docs/bench.svg) and the machine.
+# BENCH_NOTE: a line for the top of the page.
+.PHONY: docs docs-bench
+docs: docs-bench
+docs-bench: build/ipcmp
+	@mkdir -p docs
+	./build/ipcmp bench --svg docs/bench.svg --markdown --note "$(BENCH_NOTE)" $(BENCH_FLAGS) > build/BENCH.md
+	mv build/BENCH.md docs/BENCH.md
 
 clean:
 	rm -rf build

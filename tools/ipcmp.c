@@ -34,6 +34,7 @@ static const char usage_main[] =
 	"                                            System V and POSIX side by side, observed\n"
 	"  census                                    the IPC objects of both families\n"
 	"  clean [--dry-run]                         remove the objects ipcmp made\n"
+	"  bench [--sizes LIST] [--reps N] [--json]  backends beside raw loops and floors, measured\n"
 	"\n"
 	"'ipcmp COMMAND --help' describes one command.\n";
 
@@ -361,6 +362,7 @@ static const struct {
 	{ "compare", cmd_compare },
 	{ "census", cmd_census },
 	{ "clean", cmd_clean },
+	{ "bench", cmd_bench },
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,113 @@
+/*
+ * raw_sysv_msg.c - plain msgsnd/msgrcv: what sysv-msg is measured against.
+ *
+ * One queue made with IPC_PRIVATE (no key to collide), its byte budget
+ * (msg_qbytes) set to capacity x size, so that it holds `capacity`
+ * messages of the size under test, as the channel does. msgsnd blocks when
+ * the queue is full, msgrcv when it is empty: two system calls a message.
+ * A round trip uses two queues.
+ *
+ * SysV: msgsnd and msgrcv take no timeout; the watchdog that pair.c arms in
+ * every side (alarm) is their bound.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+
+#include "bench.h"
+
+struct qmsg {                      /* SysV: a long type, then the text */
+	long mtype;
+	char mtext[];
+};
+
+struct queues {
+	int msqid[2];              /* -1: none */
+	struct qmsg *buf;          /* in a side: mtype + size bytes */
+};
+
+static int queue_open(struct bench_run *r, void *t, int side)
+{
+	struct queues *q = t;
+
+	(void)side;
+	if ((q->buf = malloc(sizeof(struct qmsg) + bench_case_of(r)->size)) == NULL)
+		return bench_fail(r, "no memory");
+	q->buf->mtype = 1;
+	return 0;
+}
+
+static int queue_close(struct bench_run *r, void *t, int side)
+{
+	struct queues *q = t;
+
+	(void)r;
+	(void)side;
+	free(q->buf);
+	return 0;
+}
+
+static int queue_put(struct bench_run *r, void *t, int dir, const void *buf, size_t len)
+{
+	struct queues *q = t;
+
+	memcpy(q->buf->mtext, buf, len);
+	while (msgsnd(q->msqid[dir], q->buf, len, 0) < 0)
+		if (errno != EINTR)
+			return bench_fail(r, "msgsnd: %s", strerror(errno));
+	return 0;
+}
+
+static ssize_t queue_get(struct bench_run *r, void *t, int dir, void *buf, size_t cap)
+{
+	struct queues *q = t;
+	ssize_t n;
+
+	while ((n = msgrcv(q->msqid[dir], q->buf, cap, 0, 0)) < 0)
+		if (errno != EINTR)
+			return bench_fail(r, "msgrcv: %s", strerror(errno));
+	memcpy(buf, q->buf->mtext, (size_t)n);
+	return n;
+}
+
+static const struct bench_transport queue_transport = {
+	.open = queue_open,
+	.put = queue_put,
+	.get = queue_get,
+	.close = queue_close,
+};
+
+int bench_raw_sysv_msg(const struct bench_case *c, struct bench_sample *s)
+{
+	struct queues q = { .msqid = { -1, -1 } };
+	struct msqid_ds ds;
+	int rc = 0;
+
+	for (int i = 0; i < (c->mode == BENCH_ROUNDTRIP ? 2 : 1) && rc == 0; i++) {
+		if ((q.msqid[i] = msgget(IPC_PRIVATE, IPC_CREAT | 0600)) < 0) {
+			snprintf(s->error, sizeof(s->error), "msgget: %s", strerror(errno));
+			rc = -1;
+			break;
+		}
+		/* msg_qbytes above kernel.msgmnb needs CAP_SYS_RESOURCE */
+		ds.msg_qbytes = 0;
+		if (msgctl(q.msqid[i], IPC_STAT, &ds) == 0) {
+			ds.msg_qbytes = c->capacity * c->size;
+			if (msgctl(q.msqid[i], IPC_SET, &ds) < 0) {
+				snprintf(s->error, sizeof(s->error), "msgctl(IPC_SET, msg_qbytes %zu): %s",
+					 c->capacity * c->size, strerror(errno));
+				rc = -1;
+			}
+		}
+	}
+	s->capacity = c->capacity;
+	if (rc == 0)
+		rc = bench_transport(c, s, &queue_transport, &q);
+	for (int i = 0; i < 2; i++)
+		if (q.msqid[i] >= 0)
+			msgctl(q.msqid[i], IPC_RMID, NULL);
+	return rc;
+}
