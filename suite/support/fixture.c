@@ -40,6 +40,8 @@ static struct {
 	int setup_err;             /* -errno of the failed setup step */
 	const char *setup_step;
 	const struct ipcmp_ops *ops;
+	const char *what;          /* fixture_begin_probes: the test's name */
+	int (*owns)(const struct ipcmp_census_entry *);
 	struct ipcmp_census before;
 	unsigned names_made;
 	char names[NAMES_MAX][IPCMP_NAME_MAX + 1];
@@ -51,7 +53,9 @@ static const void *inherited[CHILD_MAX];   /* see child_inherits */
 
 static const char *backend(void)
 {
-	return fx.ops != NULL ? fx.ops->name : "fixture";
+	if (fx.ops != NULL)
+		return fx.ops->name;
+	return fx.what != NULL ? fx.what : "fixture";
 }
 
 static int setup_fail(const char *step)
@@ -87,6 +91,8 @@ static int ours(const struct ipcmp_census_entry *e)
 	char buf[64];
 	size_t len;
 
+	if (fx.owns != NULL && fx.owns(e))
+		return 1;
 	for (unsigned i = 0; i < fx.names_made && i < NAMES_MAX; i++) {
 		const char *name = fx.names[i];
 
@@ -154,6 +160,14 @@ void fixture_begin(const struct ipcmp_ops *ops)
 	fx.ops = ops;
 	if (fx.setup_err != 0)
 		cr_fatal("%s: fixture: %s: %s", ops->name, fx.setup_step, strerror(-fx.setup_err));
+}
+
+void fixture_begin_probes(const char *what, int (*owns)(const struct ipcmp_census_entry *))
+{
+	fx.what = what;
+	fx.owns = owns;
+	if (fx.setup_err != 0)
+		cr_fatal("%s: fixture: %s: %s", what, fx.setup_step, strerror(-fx.setup_err));
 }
 
 static size_t describe(char *buf, size_t size, size_t used, const char *what,
