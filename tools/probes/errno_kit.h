@@ -41,6 +41,9 @@ int kit_child(int (*fn)(void *), void *arg);
  * PROBE_SKIPPED (skip says why) when this process cannot become nobody. */
 int kit_as_nobody(int (*fn)(void *), void *arg, char *skip, size_t size);
 
+/* kit_child with no file descriptor left to open: RLIMIT_NOFILE 0. */
+int kit_child_no_fds(int (*fn)(void *), void *arg);
+
 /* kit_child without CAP_SYS_RESOURCE in the effective set: the limits that
  * capability lifts (fs.mqueue.msg_max, kernel.msgmnb) bind then even root. */
 int kit_without_sys_resource(int (*fn)(void *), void *arg);
@@ -61,7 +64,7 @@ struct kit_blocked {
 };
 int kit_while_blocked(const struct kit_blocked *b);
 
-/* 0 when this process is in a private IPC namespace (not the one of pid 1),
+/* 0 when this process is in a private IPC namespace (made below an ancestor),
  * where it may change the IPC sysctls; else PROBE_SKIPPED with the reason. */
 int kit_private_ipc(char *skip, size_t size);
 

@@ -867,20 +867,13 @@ PROBE(mq_open_over_rlimit_msgqueue)
 
 static int mq_open_no_fd(void *arg)
 {
-	struct rlimit rl = { 0, 0 };
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return -errno;
-	rl.rlim_cur = 0;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return -errno;
 	return mq_open_err(arg, O_CREAT | O_EXCL | O_RDWR, NULL);
 }
 
 PROBE(mq_open_over_rlimit_nofile)
 {
 	char name[KIT_NAME];
-	int err = kit_child(mq_open_no_fd, (void *)probe_posix_name(name, sizeof(name), "mq"));
+	int err = kit_child_no_fds(mq_open_no_fd, (void *)probe_posix_name(name, sizeof(name), "mq"));
 
 	mq_unlink(name);
 	return err;

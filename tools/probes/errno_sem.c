@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
-#include <sys/resource.h>
 #include <sys/sem.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -589,20 +588,13 @@ PROBE(semget_over_semmns)
 
 static int sem_open_no_fd(void *arg)
 {
-	struct rlimit rl = { 0, 0 };
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return -errno;
-	rl.rlim_cur = 0;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return -errno;
 	return sem_open_err(arg, O_CREAT | O_EXCL, 0);
 }
 
 PROBE(sem_open_over_rlimit_nofile)
 {
 	char name[KIT_NAME];
-	int err = kit_child(sem_open_no_fd, (void *)probe_posix_name(name, sizeof(name), "sem"));
+	int err = kit_child_no_fds(sem_open_no_fd, (void *)probe_posix_name(name, sizeof(name), "sem"));
 
 	sem_unlink(name);
 	return err;

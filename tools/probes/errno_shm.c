@@ -536,20 +536,13 @@ PROBE(shmget_over_shmall)
 
 static int shm_open_no_fd(void *arg)
 {
-	struct rlimit rl = { 0, 0 };
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return -errno;
-	rl.rlim_cur = 0;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-		return -errno;
 	return shm_open_err(arg, O_CREAT | O_EXCL | O_RDWR);
 }
 
 PROBE(shm_open_over_rlimit_nofile)
 {
 	char name[KIT_NAME];
-	int err = kit_child(shm_open_no_fd, (void *)probe_posix_name(name, sizeof(name), "shm"));
+	int err = kit_child_no_fds(shm_open_no_fd, (void *)probe_posix_name(name, sizeof(name), "shm"));
 
 	shm_unlink(name);
 	return err;
