@@ -40,8 +40,7 @@ static struct {
 	int setup_err;             /* -errno of the failed setup step */
 	const char *setup_step;
 	const struct ipcmp_ops *ops;
-	const char *what;          /* fixture_begin_probes: the test's name */
-	int (*owns)(const struct ipcmp_census_entry *);
+	const char *label;           /* a test of no backend */
 	struct ipcmp_census before;
 	unsigned names_made;
 	char names[NAMES_MAX][IPCMP_NAME_MAX + 1];
@@ -53,9 +52,7 @@ static const void *inherited[CHILD_MAX];   /* see child_inherits */
 
 static const char *backend(void)
 {
-	if (fx.ops != NULL)
-		return fx.ops->name;
-	return fx.what != NULL ? fx.what : "fixture";
+	return fx.ops != NULL ? fx.ops->name : fx.label != NULL ? fx.label : "fixture";
 }
 
 static int setup_fail(const char *step)
@@ -85,13 +82,29 @@ static int isolate(void)
 	return 0;
 }
 
+/* Not isolated: the objects of the probes this process ran (probe.h): POSIX
+ * names "/ipcmp.probe.<pid>." and keys 0x7e<pid & 0xffff>xx. */
+static int probe_ours(const struct ipcmp_census_entry *e)
+{
+	unsigned key_base = 0x7e000000u | (((unsigned)getpid() & 0xffffu) << 8);
+	unsigned key;
+	char buf[64];
+
+	if (fx.label == NULL)
+		return 0;
+	if (sscanf(e->name, "0x%x", &key) == 1 && e->name[0] == '0')
+		return (key & 0xffffff00u) == key_base;
+	snprintf(buf, sizeof(buf), "/ipcmp.probe.%ld.", (long)getpid());
+	return strncmp(e->name, buf, strlen(buf)) == 0;
+}
+
 /* Not isolated: does this object belong to a name this test made? */
 static int ours(const struct ipcmp_census_entry *e)
 {
 	char buf[64];
 	size_t len;
 
-	if (fx.owns != NULL && fx.owns(e))
+	if (probe_ours(e))
 		return 1;
 	for (unsigned i = 0; i < fx.names_made && i < NAMES_MAX; i++) {
 		const char *name = fx.names[i];
@@ -162,12 +175,11 @@ void fixture_begin(const struct ipcmp_ops *ops)
 		cr_fatal("%s: fixture: %s: %s", ops->name, fx.setup_step, strerror(-fx.setup_err));
 }
 
-void fixture_begin_probes(const char *what, int (*owns)(const struct ipcmp_census_entry *))
+void fixture_begin_probe(const char *label)
 {
-	fx.what = what;
-	fx.owns = owns;
+	fx.label = label;
 	if (fx.setup_err != 0)
-		cr_fatal("%s: fixture: %s: %s", what, fx.setup_step, strerror(-fx.setup_err));
+		cr_fatal("%s: fixture: %s: %s", label, fx.setup_step, strerror(-fx.setup_err));
 }
 
 static size_t describe(char *buf, size_t size, size_t used, const char *what,

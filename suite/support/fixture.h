@@ -22,13 +22,10 @@
 void fixture_init(void);           /* .init: namespaces, mounts, first census */
 void fixture_fini(void);           /* .fini: removes what a failed test left */
 void fixture_begin(const struct ipcmp_ops *ops);   /* first thing in a body */
-
-/* The first thing in a test with no backend (the probe tables): what names
- * the test in messages; when not isolated, the census also watches the
- * objects owns() claims (the probes name theirs by pid, not by
- * fixture_name). */
-struct ipcmp_census_entry;
-void fixture_begin_probes(const char *what, int (*owns)(const struct ipcmp_census_entry *));
+/* Likewise for a test of no backend (a probe of tools/probes): label names
+ * it in messages; when not isolated, the census also watches the probe
+ * objects of this process (probe_posix_name, probe_sysv_key). */
+void fixture_begin_probe(const char *label);
 
 /* Fails the test unless the census equals the one taken before the test. */
 void census_assert_clean(void);

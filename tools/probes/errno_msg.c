@@ -113,8 +113,9 @@ static int mq_open_err(const char *name, int oflag, const struct mq_attr *attr)
 
 static int send_err(mqd_t q, size_t len, unsigned prio, struct timespec t)
 {
-	return KIT_ERR(mq_timedsend(q, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
-				    len, prio, &t));
+	static const char text[MSG_TEXT + 1];     /* up to one byte too many */
+
+	return KIT_ERR(mq_timedsend(q, text, len, prio, &t));
 }
 
 static int receive_err(mqd_t q, size_t len, struct timespec t)
