@@ -57,7 +57,8 @@ static const char *observed(int got, char *buf, size_t size)
 		return probe_errno_name(got);
 	snprintf(buf, size, "the probe could not set up: %s%s", strerror(-got),
 		 got == -EAGAIN ? " (the call was never seen blocked)" :
-		 got == -ECHILD ? " (a child of the probe died before it reported)" : "");
+		 got == -ECHILD ? " (a child of the probe died before it reported)" :
+		 got == -ETIMEDOUT ? " (a child of the probe did not end in time: killed)" : "");
 	return buf;
 }
 
