@@ -4,13 +4,23 @@
  * A channel has a name, a message size limit (msg_max) and a capacity
  * (messages it holds), fixed when it is created. Messages are byte strings
  * of 0..msg_max bytes; boundaries are preserved; order is FIFO per producer;
- * each message is delivered exactly once. End of stream (IPCMP_EOS) is
- * distinct from an empty message: a consumer sees it once the channel is
- * empty, at least one producer has opened it, and no producer has it open.
+ * each message is delivered exactly once.
+ *
+ * A channel carries one stream. It starts when the first producer opens
+ * the channel. End of stream (IPCMP_EOS, distinct from an empty message) is
+ * what a consumer gets once the channel is drained and every producer that
+ * opened it has closed it. A producer that dies (a signal, SIGKILL), or
+ * gives up with ipcmp_abort, aborts the stream: consumers get its messages,
+ * then IPCMP_ABORTED, never end of stream. Once the stream has ended or
+ * aborted, a producer that opens the channel is refused (-ESHUTDOWN): a
+ * second stream needs a new channel (unlink, create). The same on every
+ * backend; how each family learns of a death is in the backends.
  *
  * Every function returns >= 0 on success and -errno on failure; nothing
  * here prints or exits. Every wait is bounded by timeout_ms: 0 never
- * blocks (-EAGAIN when it would), > 0 waits at most that long (-ETIMEDOUT).
+ * blocks (-EAGAIN when it would), > 0 waits at most that long (-ETIMEDOUT);
+ * a call returns within timeout_ms + IPCMP_TIMEOUT_MARGIN_MS, also when a
+ * peer died holding a lock (on an idle machine: scheduling delays add).
  * The same situation gives the same error on every backend:
  *   -EMSGSIZE   message longer than msg_max, or a receive buffer too small
  *               for the next message (the message is kept for the next call)
@@ -21,6 +31,8 @@
  *               (foreign object, or a SysV key collision)
  *   -EBADF      send on a handle not opened as producer, recv likewise
  *   -EIDRM      SysV: the channel was removed under a waiting call
+ *   -ESHUTDOWN  open as producer after the stream ended or aborted
+ *   -ENOTRECOVERABLE  posix-shm: a process died holding the ring's lock
  */
 #ifndef IPCMP_H
 #define IPCMP_H
@@ -39,6 +51,7 @@
 
 #define IPCMP_MODE_DEFAULT 0600
 #define IPCMP_OPEN_WAIT_MS 2000    /* bound on waiting for a creator to finish */
+#define IPCMP_TIMEOUT_MARGIN_MS 200   /* a call returns within timeout_ms + this */
 
 struct ipcmp_attr {
 	size_t msg_max;            /* largest message in bytes; 0: backend default */
@@ -87,6 +100,9 @@ struct ipcmp_ops {
 	int (*open)(struct ipcmp_chan *);
 	int (*send)(struct ipcmp_chan *, const void *buf, size_t len, int timeout_ms);
 	ssize_t (*recv)(struct ipcmp_chan *, void *buf, size_t cap, int timeout_ms);
+	/* a producer handle leaves its stream, before close: cleanly, or
+	 * (abort) so that consumers get IPCMP_ABORTED */
+	int (*leave)(struct ipcmp_chan *, int abort);
 	int (*close)(struct ipcmp_chan *);              /* releases the handle's resources */
 	int (*unlink)(const char *name);                /* -ENOENT when already gone */
 };

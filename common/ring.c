@@ -28,13 +28,13 @@ static size_t slot_size(size_t msg_max)
 
 static struct slot *slot_at(const struct ipcmp_ring *r, uint64_t i)
 {
-	return (struct slot *)((char *)r->hdr + sizeof(struct ipcmp_ring_hdr) +
+	return (struct slot *)((char *)r->hdr + IPCMP_RING_SLOTS_OFFSET +
 			       (size_t)(i % r->capacity) * r->slot_size);
 }
 
 size_t ipcmp_ring_size(size_t msg_max, size_t capacity)
 {
-	return sizeof(struct ipcmp_ring_hdr) + capacity * slot_size(msg_max);
+	return IPCMP_RING_SLOTS_OFFSET + capacity * slot_size(msg_max);
 }
 
 void ipcmp_ring_init(struct ipcmp_ring *r, void *mem, size_t size, const char *name,
@@ -43,6 +43,7 @@ void ipcmp_ring_init(struct ipcmp_ring *r, void *mem, size_t size, const char *n
 	struct ipcmp_ring_hdr *h = mem;
 
 	memset(h, 0, sizeof(*h));
+	ipcmp_stream_init(&((struct ipcmp_ring_top *)mem)->stream);
 	strncpy(h->name, name, sizeof(h->name) - 1);
 	h->version = IPCMP_RING_VERSION;
 	h->msg_max = (uint32_t)msg_max;
@@ -50,6 +51,7 @@ void ipcmp_ring_init(struct ipcmp_ring *r, void *mem, size_t size, const char *n
 	h->slot_size = (uint32_t)slot_size(msg_max);
 	STORE(h->magic, IPCMP_RING_MAGIC);
 	r->hdr = h;
+	r->stream = &((struct ipcmp_ring_top *)mem)->stream;
 	r->size = size;
 	r->msg_max = msg_max;
 	r->capacity = capacity;
@@ -116,6 +118,7 @@ int ipcmp_ring_attach(struct ipcmp_ring *r, void *mem, size_t size, const char *
 	if (tail - head > capacity)
 		return -EBADMSG;
 	r->hdr = h;
+	r->stream = &((struct ipcmp_ring_top *)mem)->stream;
 	r->size = size;
 	r->msg_max = msg_max;
 	r->capacity = capacity;
@@ -179,39 +182,4 @@ ssize_t ipcmp_ring_get(const struct ipcmp_ring *r, void *buf, size_t cap)
 		memcpy(buf, s->data, len);
 	STORE(r->hdr->head, head + 1);
 	return (ssize_t)len;
-}
-
-int ipcmp_ring_empty(const struct ipcmp_ring *r)
-{
-	return LOAD(r->hdr->head) == LOAD(r->hdr->tail);
-}
-
-void ipcmp_ring_mark_seen(const struct ipcmp_ring *r)
-{
-	STORE(r->hdr->producers_seen, 1u);
-}
-
-int ipcmp_ring_seen(const struct ipcmp_ring *r)
-{
-	return LOAD(r->hdr->producers_seen) != 0;
-}
-
-uint32_t ipcmp_ring_producers(const struct ipcmp_ring *r)
-{
-	return LOAD(r->hdr->producers);
-}
-
-/* Returns the new count; never wraps below zero, whatever the header held. */
-uint32_t ipcmp_ring_producers_add(const struct ipcmp_ring *r, int delta)
-{
-	uint32_t n = LOAD(r->hdr->producers);
-
-	if (delta > 0) {
-		n++;
-		ipcmp_ring_mark_seen(r);
-	} else if (delta < 0 && n > 0) {
-		n--;
-	}
-	STORE(r->hdr->producers, n);
-	return n;
 }

@@ -1,7 +1,8 @@
 /*
  * ring.h - the shared-memory ring both shm backends use.
  *
- * Layout: a 128-byte header, then `capacity` slots of `slot_size` bytes, each
+ * Layout: a 128-byte header, the stream's state (common/stream.h: end, abort,
+ * the producers registered), then `capacity` slots of `slot_size` bytes, each
  * a 32-bit length and up to msg_max bytes of payload. head and tail count
  * messages taken and put since create; the slot of message i is i % capacity.
  *
@@ -10,8 +11,9 @@
  * for the object, and keeps its own copy of msg_max, capacity and slot_size;
  * every later read of head, tail or a length is checked before use.
  *
- * The ring does no locking: the backends hold their semaphores around
- * ipcmp_ring_put and ipcmp_ring_get (a semaphore operation is a full barrier).
+ * The ring does no locking: the protocol (ringchan.c) holds the backend's
+ * lock around ipcmp_ring_put and ipcmp_ring_get (a semaphore operation is a
+ * full barrier).
  */
 #ifndef IPCMP_RING_H
 #define IPCMP_RING_H
@@ -20,11 +22,11 @@
 #include <sys/types.h>
 
 #include "ipcmp.h"
+#include "stream.h"
 
 #define IPCMP_RING_MAGIC   0x52434d49u    /* "IMCR" little-endian */
-#define IPCMP_RING_VERSION 1u
+#define IPCMP_RING_VERSION 2u
 #define IPCMP_RING_MSG_MAX (1u << 20)     /* largest msg_max a ring takes */
-#define IPCMP_LOCK_WAIT_MS 5000          /* the lock is held for one copy: longer means its holder died */
 
 struct ipcmp_ring_hdr {
 	uint32_t magic;            /* IPCMP_RING_MAGIC, written first by the creator */
@@ -34,16 +36,25 @@ struct ipcmp_ring_hdr {
 	uint32_t capacity;
 	uint32_t slot_size;
 	uint32_t ready;            /* written last: fields and semaphores are set up */
-	uint32_t producers;        /* POSIX: producer handles open (SysV: a semaphore) */
-	uint32_t producers_seen;   /* some producer opened: end of stream is possible */
+	int32_t locker;            /* the process holding the lock; 0: none or unknown */
+	uint32_t unused;
 	uint64_t head;             /* messages taken */
 	uint64_t tail;             /* messages put */
 	unsigned char pad[128 - 88];
 };
 
+/* What follows the header: the stream, then the slots. */
+struct ipcmp_ring_top {
+	struct ipcmp_ring_hdr hdr;
+	struct ipcmp_stream stream;
+};
+
+#define IPCMP_RING_SLOTS_OFFSET sizeof(struct ipcmp_ring_top)
+
 /* A validated, private view of a ring: the sizes never come from the mapping again. */
 struct ipcmp_ring {
 	struct ipcmp_ring_hdr *hdr;     /* NULL: not mapped */
+	struct ipcmp_stream *stream;    /* right after hdr */
 	size_t size;                    /* mapped bytes, as the kernel reports them */
 	size_t msg_max;
 	size_t capacity;
@@ -59,16 +70,5 @@ int ipcmp_ring_owned(const void *mem, size_t size, const char *name);
 int ipcmp_ring_attach(struct ipcmp_ring *r, void *mem, size_t size, const char *name);
 int ipcmp_ring_put(const struct ipcmp_ring *r, const void *buf, size_t len);
 ssize_t ipcmp_ring_get(const struct ipcmp_ring *r, void *buf, size_t cap);
-int ipcmp_ring_empty(const struct ipcmp_ring *r);
-
-/*
- * End of stream needs a count of open producers. POSIX keeps it in the
- * header (caller holds the lock); SysV keeps it in a SEM_UNDO semaphore, so
- * the kernel uncounts a producer that dies. Both mark the header "seen".
- */
-void ipcmp_ring_mark_seen(const struct ipcmp_ring *r);
-int ipcmp_ring_seen(const struct ipcmp_ring *r);
-uint32_t ipcmp_ring_producers(const struct ipcmp_ring *r);
-uint32_t ipcmp_ring_producers_add(const struct ipcmp_ring *r, int delta);
 
 #endif

@@ -18,9 +18,10 @@
 #include <time.h>
 
 #include "ipcmp.h"
-#include "ring.h"
+#include "ringchan.h"
 
-enum { LOCK, ITEMS, SLOTS, PRODUCERS, NSEMS };
+/* LOCK, ITEMS and SLOTS are the protocol's LOCK, DATA and ROOM (ringchan.h). */
+enum { LOCK = IPCMP_RING_LOCK, ITEMS = IPCMP_RING_DATA, SLOTS = IPCMP_RING_ROOM, PRODUCERS, NSEMS };
 
 #define SEMVMX 32767               /* SysV: largest semaphore value (sem.h, not exported) */
 
@@ -31,10 +32,9 @@ union semun {                      /* SysV: the caller defines it (semctl(2)) */
 };
 
 struct sysv_shm {
+	struct ipcmp_ringchan rc;  /* first: the protocol's part of the handle */
 	int shmid;                 /* -1: none */
 	int semid;                 /* -1: none */
-	struct ipcmp_ring ring;    /* ring.hdr NULL: not attached */
-	int producer;              /* counted in PRODUCERS */
 };
 
 static struct sysv_shm *priv(struct ipcmp_chan *chan)
@@ -42,10 +42,21 @@ static struct sysv_shm *priv(struct ipcmp_chan *chan)
 	return (struct sysv_shm *)chan->priv;
 }
 
+static int semid_of(struct ipcmp_ringchan *rc)
+{
+	return ((struct sysv_shm *)rc)->semid;
+}
+
+/* A set that no longer exists: EIDRM while we waited on it, EINVAL when it
+ * went before the call. */
+static int gone(int err)
+{
+	return err == EIDRM || err == EINVAL;
+}
+
 /*
  * SysV: semtimedop takes a relative timeout, so after EINTR what is left of
- * the deadline is computed again. A set removed while we wait gives EIDRM;
- * one removed before the call gives EINVAL: both mean the channel is gone.
+ * the CLOCK_MONOTONIC deadline is computed again. deadline NULL: IPC_NOWAIT.
  */
 static int semops(int semid, struct sembuf *sops, size_t n, const struct timespec *deadline)
 {
@@ -69,99 +80,58 @@ static int semops(int semid, struct sembuf *sops, size_t n, const struct timespe
 			continue;
 		if (errno == EAGAIN)
 			return deadline == NULL ? -EAGAIN : -ETIMEDOUT;
-		if (errno == EIDRM || errno == EINVAL)
-			return ipcmp_fail("semtimedop", EIDRM);
-		return ipcmp_fail("semtimedop", errno);
+		return ipcmp_fail("semtimedop", gone(errno) ? EIDRM : errno);
 	}
 }
 
-static int take(struct sysv_shm *s, unsigned short sem, const struct timespec *deadline)
+/* SysV: the lock is taken and given back with SEM_UNDO, so the kernel
+ * gives it back if its holder dies. */
+static int take(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem, const struct timespec *deadline)
 {
-	struct sembuf op = { sem, -1, 0 };
+	struct sembuf op = { (unsigned short)sem, -1, sem == IPCMP_RING_LOCK ? SEM_UNDO : 0 };
 
-	return semops(s->semid, &op, 1, deadline);
+	return semops(semid_of(rc), &op, 1, deadline);
 }
 
-/* SysV: SEM_UNDO gives the lock back if its holder dies. */
-static int lock(struct sysv_shm *s)
+static int post(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem)
 {
-	struct sembuf op = { LOCK, -1, SEM_UNDO };
-	struct timespec deadline;
+	struct sembuf op = { (unsigned short)sem, 1, sem == IPCMP_RING_LOCK ? SEM_UNDO : 0 };
 
-	int rc;
-
-	ipcmp_deadline(&deadline, CLOCK_MONOTONIC, IPCMP_LOCK_WAIT_MS);
-	rc = semops(s->semid, &op, 1, &deadline);
-	return rc == -ETIMEDOUT ? -ENOTRECOVERABLE : rc;
+	return semops(semid_of(rc), &op, 1, NULL);
 }
 
 /* SysV: one semop releases the lock and posts `sem` atomically. */
-static int unlock_and_post(struct sysv_shm *s, unsigned short sem)
+static int unlock_and_post(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem)
 {
-	struct sembuf ops[2] = { { LOCK, 1, SEM_UNDO }, { sem, 1, 0 } };
+	struct sembuf ops[2] = { { LOCK, 1, SEM_UNDO }, { (unsigned short)sem, 1, 0 } };
 
-	return semops(s->semid, ops, 2, NULL);
+	return semops(semid_of(rc), ops, sem == IPCMP_RING_LOCK ? 1 : 2, NULL);
 }
 
-static int unlock(struct sysv_shm *s)
+/* SysV: SEM_UNDO uncounts a producer that dies without closing, so the
+ * kernel's count is the count of live producers. */
+static int count(struct ipcmp_ringchan *rc, int delta)
 {
-	struct sembuf op = { LOCK, 1, SEM_UNDO };
+	struct sembuf op = { PRODUCERS, (short)delta, SEM_UNDO };
 
-	return semops(s->semid, &op, 1, NULL);
+	return semops(semid_of(rc), &op, 1, NULL);
 }
 
-static int producers(struct sysv_shm *s)
+static int live(void *rc)
 {
-	int n = semctl(s->semid, PRODUCERS, GETVAL);
+	int n = semctl(semid_of(rc), PRODUCERS, GETVAL);
 
-	return n < 0 ? ipcmp_fail("semctl(GETVAL)", errno) : n;
+	return n < 0 ? ipcmp_fail("semctl(GETVAL)", gone(errno) ? EIDRM : errno) : n;
 }
 
-/* SysV: SEM_UNDO uncounts a producer that dies without closing. */
-static int producer_join(struct sysv_shm *s)
-{
-	struct sembuf op = { PRODUCERS, 1, SEM_UNDO };
-	int rc;
-
-	if ((rc = lock(s)) < 0)
-		return rc;
-	if ((rc = semops(s->semid, &op, 1, NULL)) == 0) {
-		ipcmp_ring_mark_seen(&s->ring);
-		s->producer = 1;
-	}
-	unlock(s);
-	return rc;
-}
-
-/* The last producer out posts ITEMS once with nothing in the ring: the
- * end-of-stream token, which every consumer passes on. */
-static int producer_leave(struct sysv_shm *s)
-{
-	struct sembuf op = { PRODUCERS, -1, SEM_UNDO };
-	int rc;
-
-	s->producer = 0;
-	if ((rc = lock(s)) < 0)
-		return rc;
-	if ((rc = semops(s->semid, &op, 1, NULL)) < 0 || (rc = producers(s)) != 0) {
-		unlock(s);
-		return rc < 0 ? rc : 0;
-	}
-	return unlock_and_post(s, ITEMS);
-}
-
-/* After a wait ran out: the ring is drained and every producer is gone. */
-static int at_end(struct sysv_shm *s)
-{
-	int rc, n;
-
-	if ((rc = lock(s)) < 0)
-		return rc;
-	n = producers(s);
-	rc = n < 0 ? n : (n == 0 && ipcmp_ring_seen(&s->ring) && ipcmp_ring_empty(&s->ring));
-	unlock(s);
-	return rc;
-}
+static const struct ipcmp_ring_prims prims = {
+	.clock = CLOCK_MONOTONIC,
+	.take = take,
+	.post = post,
+	.unlock_and_post = unlock_and_post,
+	.count = count,
+	.live = live,
+};
 
 static int chan_limits(struct ipcmp_limits *lim)
 {
@@ -185,6 +155,7 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	void *mem;
 	int rc;
 
+	s->rc.prims = &prims;
 	s->shmid = s->semid = -1;
 	/* SysV: the mode is taken as given; the umask does not apply. */
 	s->shmid = shmget(key, size, IPC_CREAT | IPC_EXCL | (int)attr->mode);
@@ -194,7 +165,7 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 		rc = ipcmp_fail("shmat", errno);
 		goto fail;
 	}
-	ipcmp_ring_init(&s->ring, mem, size, chan->name, attr->msg_max, attr->capacity);
+	ipcmp_ring_init(&s->rc.ring, mem, size, chan->name, attr->msg_max, attr->capacity);
 
 	/* SysV: semget leaves the values undefined until SETALL, so an opener
 	 * must not use the set before the creator marks the ring ready. */
@@ -207,10 +178,10 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 		rc = ipcmp_fail("semctl(SETALL)", errno);
 		goto fail;
 	}
-	ipcmp_ring_set_ready(&s->ring);
+	ipcmp_ring_set_ready(&s->rc.ring);
 	chan->msg_max = attr->msg_max;
 	chan->capacity = attr->capacity;
-	if ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0)
+	if ((chan->flags & IPCMP_PRODUCER) && (rc = ipcmp_ringchan_join(&s->rc)) < 0)
 		goto fail;
 	return 0;
 
@@ -219,7 +190,6 @@ fail:
 		semctl(s->semid, 0, IPC_RMID);
 	if (s->shmid >= 0)
 		shmctl(s->shmid, IPC_RMID, NULL);
-	s->producer = 0;
 	chan_close(chan);
 	return rc;
 }
@@ -233,6 +203,7 @@ static int chan_open(struct ipcmp_chan *chan)
 	void *mem;
 	int rc;
 
+	s->rc.prims = &prims;
 	s->shmid = s->semid = -1;
 	if ((s->shmid = shmget(key, 0, 0)) < 0)
 		return ipcmp_fail("shmget", errno);
@@ -245,9 +216,9 @@ static int chan_open(struct ipcmp_chan *chan)
 		rc = ipcmp_fail("shmat", errno);
 		goto fail;
 	}
-	s->ring.hdr = mem;
+	s->rc.ring.hdr = mem;
 	if ((rc = ipcmp_ring_wait_ready(mem, ds.shm_segsz)) < 0 ||
-	    (rc = ipcmp_ring_attach(&s->ring, mem, ds.shm_segsz, chan->name)) < 0)
+	    (rc = ipcmp_ring_attach(&s->rc.ring, mem, ds.shm_segsz, chan->name)) < 0)
 		goto fail;
 	if ((s->semid = semget(key, 0, 0)) < 0) {
 		rc = ipcmp_fail("semget", errno);
@@ -261,9 +232,9 @@ static int chan_open(struct ipcmp_chan *chan)
 		rc = -EPROTO;
 		goto fail;
 	}
-	chan->msg_max = s->ring.msg_max;
-	chan->capacity = s->ring.capacity;
-	if ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0)
+	chan->msg_max = s->rc.ring.msg_max;
+	chan->capacity = s->rc.ring.capacity;
+	if ((chan->flags & IPCMP_PRODUCER) && (rc = ipcmp_ringchan_join(&s->rc)) < 0)
 		goto fail;
 	return 0;
 
@@ -272,78 +243,15 @@ fail:
 	return rc;
 }
 
-static int chan_send(struct ipcmp_chan *chan, const void *buf, size_t len, int timeout_ms)
-{
-	struct sysv_shm *s = priv(chan);
-	struct timespec deadline;
-	int rc;
-
-	ipcmp_deadline(&deadline, CLOCK_MONOTONIC, timeout_ms);
-	if ((rc = take(s, SLOTS, timeout_ms > 0 ? &deadline : NULL)) < 0)
-		return rc;
-	if ((rc = lock(s)) < 0) {
-		struct sembuf op = { SLOTS, 1, 0 };
-		semops(s->semid, &op, 1, NULL);
-		return rc;
-	}
-	if ((rc = ipcmp_ring_put(&s->ring, buf, len)) < 0) {
-		unlock_and_post(s, SLOTS);
-		return rc;
-	}
-	return unlock_and_post(s, ITEMS);
-}
-
-static ssize_t chan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int timeout_ms)
-{
-	struct sysv_shm *s = priv(chan);
-	struct timespec deadline;
-	ssize_t n;
-	int rc;
-
-	ipcmp_deadline(&deadline, CLOCK_MONOTONIC, timeout_ms);
-	for (;;) {
-		rc = take(s, ITEMS, timeout_ms > 0 ? &deadline : NULL);
-		if (rc == -ETIMEDOUT || rc == -EAGAIN) {
-			int end = at_end(s);
-			return end < 0 ? end : end ? IPCMP_EOS : rc;
-		}
-		if (rc < 0)
-			return rc;
-		if ((rc = lock(s)) < 0)
-			return rc;
-		n = ipcmp_ring_get(&s->ring, buf, cap);
-		if (n >= 0) {
-			rc = unlock_and_post(s, SLOTS);
-			return rc < 0 ? rc : n;
-		}
-		if (n != -EAGAIN) {            /* corrupt: leave the item for the next call */
-			unlock_and_post(s, ITEMS);
-			return n;
-		}
-		/* An item but an empty ring: the end-of-stream token. */
-		if ((rc = producers(s)) == 0) {
-			unlock_and_post(s, ITEMS);
-			return IPCMP_EOS;
-		}
-		unlock(s);                      /* a producer came back: a stale token */
-		if (rc < 0)
-			return rc;
-	}
-}
-
 static int chan_close(struct ipcmp_chan *chan)
 {
 	struct sysv_shm *s = priv(chan);
 	int rc = 0;
 
-	if (s->producer)
-		rc = producer_leave(s);
-	if (rc == -EIDRM)               /* removed under us: nothing to tell */
-		rc = 0;
 	/* SysV: detaching leaves the segment; it goes at IPC_RMID once unattached. */
-	if (s->ring.hdr != NULL && shmdt(s->ring.hdr) < 0 && rc == 0)
+	if (s->rc.ring.hdr != NULL && shmdt(s->rc.ring.hdr) < 0)
 		rc = ipcmp_fail("shmdt", errno);
-	s->ring.hdr = NULL;
+	s->rc.ring.hdr = NULL;
 	s->shmid = s->semid = -1;
 	return rc;
 }
@@ -404,8 +312,9 @@ const struct ipcmp_ops ipcmp_sysv_shm_ops = {
 	.limits = chan_limits,
 	.create = chan_create,
 	.open = chan_open,
-	.send = chan_send,
-	.recv = chan_recv,
+	.send = ipcmp_ringchan_send,
+	.recv = ipcmp_ringchan_recv,
+	.leave = ipcmp_ringchan_leave,
 	.close = chan_close,
 	.unlink = chan_unlink,
 };
