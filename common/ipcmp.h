@@ -104,7 +104,13 @@ struct ipcmp_ops {
 	 * (abort) so that consumers get IPCMP_ABORTED */
 	int (*leave)(struct ipcmp_chan *, int abort);
 	int (*close)(struct ipcmp_chan *);              /* releases the handle's resources */
-	int (*unlink)(const char *name);                /* -ENOENT when already gone */
+	/* Removes the channel, after checking that its objects are this
+	 * backend's channel (-EPROTO when not). -ENOENT when already gone. */
+	int (*unlink)(const char *name);
+	/* Is this object one of this backend's channels? kind, object and id
+	 * as the census lists them (common/census.h). 1 with the channel's
+	 * name, 0, or -errno. */
+	int (*owns)(const char *kind, const char *object, long id, char *channel, size_t size);
 };
 
 /* The backends, in report order, NULL-terminated. */
@@ -131,10 +137,9 @@ int ipcmp_posix_name(char *buf, size_t size, const char *name, const char *suffi
 key_t ipcmp_sysv_key(const char *name);
 #define IPCMP_POSIX_PREFIX "/ipcmp."
 
-/* SysV objects have no names: these read the channel name from an object's
- * header (ring or header record). 0 when it is an ipcmp channel, else -errno. */
-int ipcmp_sysv_shm_channel(int shmid, char *name, size_t size);
-int ipcmp_sysv_msg_channel(int msqid, char *name, size_t size);
+/* The channel of a POSIX object name "/ipcmp.CHANNEL.suffix" (suffix NULL:
+ * "/ipcmp.CHANNEL"): 1 with the channel's name, 0 when it is not one. */
+int ipcmp_posix_channel(const char *object, const char *suffix, char *channel, size_t size);
 
 /* limits.c: one number from /proc/sys ("/proc/sys/kernel/msgmnb"). */
 int ipcmp_read_limit(const char *path, size_t *val);

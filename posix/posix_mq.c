@@ -467,28 +467,79 @@ static int chan_close(struct ipcmp_chan *chan)
 	return rc;
 }
 
-/* Removes both names; those open stay usable until closed. */
+/*
+ * Is the object at path this channel's state? 1: ours, or empty or zeroed
+ * (a create cut short: the name, which only this backend makes, is the
+ * mark); 0: something else wrote there; -errno.
+ */
+static int state_is_ours(const char *path, const char *name)
+{
+	char stored[sizeof(((struct state *)0)->name)];
+	struct stat st;
+	struct state *m;
+	int fd, rc;
+
+	if ((fd = shm_open(path, O_RDONLY, 0)) < 0)
+		return ipcmp_fail("shm_open", errno);
+	if (fstat(fd, &st) < 0) {
+		rc = ipcmp_fail("fstat", errno);
+		close(fd);
+		return rc;
+	}
+	if ((size_t)st.st_size < sizeof(struct state)) {
+		close(fd);
+		return st.st_size == 0;
+	}
+	m = mmap(NULL, sizeof(struct state), PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return ipcmp_fail("mmap", errno);
+	memcpy(stored, m->name, sizeof(stored));
+	stored[sizeof(stored) - 1] = '\0';
+	rc = m->magic == 0 || (m->magic == STATE_MAGIC && strcmp(stored, name) == 0);
+	munmap(m, sizeof(struct state));
+	return rc;
+}
+
+/* Removes both names, once the state is known to be this channel's
+ * (-EPROTO: not, and nothing is removed); those open stay usable until
+ * closed. */
 static int chan_unlink(const char *name)
 {
 	char path[PATH_LEN];
-	int gone = 0, rc = 0;
+	int gone = 0, rc;
 
+	ipcmp_posix_name(path, sizeof(path), name, "mq");
+	if ((rc = state_is_ours(path, name)) == 0)
+		return -EPROTO;
+	if (rc == -ENOENT)
+		gone++;
+	else if (rc < 0)
+		return rc;
+	else if (shm_unlink(path) < 0 && errno != ENOENT)
+		return ipcmp_fail("shm_unlink", errno);
+	rc = 0;
 	ipcmp_posix_name(path, sizeof(path), name, NULL);
 	if (mq_unlink(path) < 0) {
-		if (errno != ENOENT)
-			return ipcmp_fail("mq_unlink", errno);
-		gone++;
-	}
-	ipcmp_posix_name(path, sizeof(path), name, "mq");
-	if (shm_unlink(path) < 0) {
 		if (errno == ENOENT)
 			gone++;
 		else
-			rc = ipcmp_fail("shm_unlink", errno);
+			rc = ipcmp_fail("mq_unlink", errno);
 	}
 	if (gone == 2)
 		return ipcmp_fail("mq_unlink", ENOENT);
 	return rc;
+}
+
+/* POSIX: objects have names; the kind and suffix tell which of ours it is. */
+static int chan_owns(const char *kind, const char *object, long id, char *channel, size_t size)
+{
+	(void)id;
+	if (strcmp(kind, "mqueue") == 0)
+		return ipcmp_posix_channel(object, NULL, channel, size);
+	if (strcmp(kind, "posix-shm") == 0)
+		return ipcmp_posix_channel(object, "mq", channel, size);
+	return 0;
 }
 
 const struct ipcmp_ops ipcmp_posix_mq_ops = {
@@ -504,4 +555,5 @@ const struct ipcmp_ops ipcmp_posix_mq_ops = {
 	.leave = chan_leave,
 	.close = chan_close,
 	.unlink = chan_unlink,
+	.owns = chan_owns,
 };

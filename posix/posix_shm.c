@@ -3,7 +3,7 @@
  *
  * One object (shm_open, mmap) holds the ring of common/ring.h; three named
  * semaphores (sem_open, sem_timedwait) guard it, all named from the channel
- * by ipcmp_posix_name: /ipcmp.NAME and /ipcmp.NAME.{lock,items,slots}.
+ * by ipcmp_posix_name: /ipcmp.NAME.ring and /ipcmp.NAME.{lock,items,slots}.
  * Read it beside sysv/sysv_shm.c: the same functions in the same order, so
  * each call faces its System V counterpart.
  *
@@ -17,6 +17,7 @@
 #include <semaphore.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -119,7 +120,7 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	s->rc.prims = &prims;
 	for (int i = 0; i < NSEMS; i++)
 		s->sem[i] = SEM_FAILED;
-	ipcmp_posix_name(path, sizeof(path), chan->name, NULL);
+	ipcmp_posix_name(path, sizeof(path), chan->name, "ring");
 	/* POSIX: the umask applies to the mode, as for open(2). */
 	if ((fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, attr->mode)) < 0)
 		return ipcmp_fail("shm_open", errno);
@@ -160,7 +161,7 @@ fail:
 		ipcmp_posix_name(path, sizeof(path), chan->name, sem_suffix[made]);
 		sem_unlink(path);
 	}
-	ipcmp_posix_name(path, sizeof(path), chan->name, NULL);
+	ipcmp_posix_name(path, sizeof(path), chan->name, "ring");
 	shm_unlink(path);
 	chan_close(chan);
 	return rc;
@@ -196,7 +197,7 @@ static int chan_open(struct ipcmp_chan *chan)
 	s->rc.prims = &prims;
 	for (int i = 0; i < NSEMS; i++)
 		s->sem[i] = SEM_FAILED;
-	ipcmp_posix_name(path, sizeof(path), chan->name, NULL);
+	ipcmp_posix_name(path, sizeof(path), chan->name, "ring");
 	if ((fd = shm_open(path, O_RDWR, 0)) < 0)
 		return ipcmp_fail("shm_open", errno);
 	if ((rc = object_size(fd, &size)) < 0) {
@@ -247,18 +248,56 @@ static int chan_close(struct ipcmp_chan *chan)
 	return rc;
 }
 
-/* Removes every name the channel made; those open stay usable until closed. */
+/*
+ * Is the object at path this channel's ring? 1: ours, or empty or zeroed
+ * (a create cut short: the name, which only this backend makes, is the
+ * mark); 0: something else wrote there; -errno.
+ */
+static int ring_is_ours(const char *path, const char *name)
+{
+	struct stat st;
+	void *mem;
+	int fd, rc;
+
+	if ((fd = shm_open(path, O_RDONLY, 0)) < 0)
+		return ipcmp_fail("shm_open", errno);
+	if (fstat(fd, &st) < 0) {
+		rc = ipcmp_fail("fstat", errno);
+		close(fd);
+		return rc;
+	}
+	if ((size_t)st.st_size < sizeof(struct ipcmp_ring_hdr)) {
+		close(fd);
+		return 1;
+	}
+	mem = mmap(NULL, sizeof(struct ipcmp_ring_hdr), PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (mem == MAP_FAILED)
+		return ipcmp_fail("mmap", errno);
+	rc = ((struct ipcmp_ring_hdr *)mem)->magic == 0 ||
+	     ipcmp_ring_owned(mem, sizeof(struct ipcmp_ring_hdr), name);
+	munmap(mem, sizeof(struct ipcmp_ring_hdr));
+	return rc;
+}
+
+/* Removes every name the channel made, once the ring is known to be this
+ * channel's (-EPROTO: not, and nothing is removed); those open stay usable
+ * until closed. */
 static int chan_unlink(const char *name)
 {
 	char path[PATH_LEN];
-	int gone = 0, rc = 0;
+	int gone = 0, rc;
 
-	ipcmp_posix_name(path, sizeof(path), name, NULL);
-	if (shm_unlink(path) < 0) {
-		if (errno != ENOENT)
-			return ipcmp_fail("shm_unlink", errno);
+	ipcmp_posix_name(path, sizeof(path), name, "ring");
+	if ((rc = ring_is_ours(path, name)) == 0)
+		return -EPROTO;
+	if (rc == -ENOENT)
 		gone++;
-	}
+	else if (rc < 0)
+		return rc;
+	else if (shm_unlink(path) < 0 && errno != ENOENT)
+		return ipcmp_fail("shm_unlink", errno);
+	rc = 0;
 	for (int i = 0; i < NSEMS; i++) {
 		ipcmp_posix_name(path, sizeof(path), name, sem_suffix[i]);
 		if (sem_unlink(path) == 0)
@@ -271,6 +310,19 @@ static int chan_unlink(const char *name)
 	if (gone == 1 + NSEMS)
 		return ipcmp_fail("shm_unlink", ENOENT);
 	return rc;
+}
+
+/* POSIX: objects have names; the suffix tells which of ours it is. */
+static int chan_owns(const char *kind, const char *object, long id, char *channel, size_t size)
+{
+	(void)id;
+	if (strcmp(kind, "posix-shm") == 0)
+		return ipcmp_posix_channel(object, "ring", channel, size);
+	if (strcmp(kind, "posix-sem") == 0)
+		for (int i = 0; i < NSEMS; i++)
+			if (ipcmp_posix_channel(object, sem_suffix[i], channel, size))
+				return 1;
+	return 0;
 }
 
 const struct ipcmp_ops ipcmp_posix_shm_ops = {
@@ -286,4 +338,5 @@ const struct ipcmp_ops ipcmp_posix_shm_ops = {
 	.leave = ipcmp_ringchan_leave,
 	.close = chan_close,
 	.unlink = chan_unlink,
+	.owns = chan_owns,
 };

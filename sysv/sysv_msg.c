@@ -452,15 +452,18 @@ static int read_head(int msqid, const char *name, struct head *h)
 }
 
 /* For `ipcmp clean`: SysV objects have no names, so the header tells. */
-int ipcmp_sysv_msg_channel(int msqid, char *name, size_t size)
+static int chan_owns(const char *kind, const char *object, long id, char *channel, size_t size)
 {
 	struct head h;
-	int rc = read_head(msqid, NULL, &h);
+	int rc;
 
-	if (rc < 0)
-		return rc == -EAGAIN ? -EPROTO : rc;
-	snprintf(name, size, "%.*s", (int)sizeof(h.name) - 1, h.name);
-	return ipcmp_name_check(name) == 0 ? 0 : -EPROTO;
+	(void)object;
+	if (strcmp(kind, "msg") != 0)
+		return 0;
+	if ((rc = read_head((int)id, NULL, &h)) < 0)
+		return rc == -EAGAIN || rc == -EPROTO ? 0 : rc;
+	snprintf(channel, size, "%.*s", (int)sizeof(h.name) - 1, h.name);
+	return ipcmp_name_check(channel) == 0;
 }
 
 /* Between the creator's msgget and its header the queue is empty: wait,
@@ -702,4 +705,5 @@ const struct ipcmp_ops ipcmp_sysv_msg_ops = {
 	.leave = chan_leave,
 	.close = chan_close,
 	.unlink = chan_unlink,
+	.owns = chan_owns,
 };

@@ -15,6 +15,7 @@
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "ipcmp.h"
@@ -284,21 +285,23 @@ static int chan_unlink(const char *name)
 	return 0;
 }
 
-/* For `ipcmp clean`: SysV objects have no names, so the header tells. */
-int ipcmp_sysv_shm_channel(int shmid, char *name, size_t size)
+/* SysV objects have no names: a segment is ours when its header says so. */
+static int chan_owns(const char *kind, const char *object, long id, char *channel, size_t size)
 {
 	const struct ipcmp_ring_hdr *h;
 	struct shmid_ds ds;
-	int rc = -EPROTO;
+	int rc = 0;
 
-	if (shmctl(shmid, IPC_STAT, &ds) < 0)
+	(void)object;
+	if (strcmp(kind, "shm") != 0)
+		return 0;
+	if (shmctl((int)id, IPC_STAT, &ds) < 0)
 		return ipcmp_fail("shmctl(IPC_STAT)", errno);
-	if ((h = shmat(shmid, NULL, SHM_RDONLY)) == (void *)-1)
+	if ((h = shmat((int)id, NULL, SHM_RDONLY)) == (void *)-1)
 		return ipcmp_fail("shmat", errno);
 	if (ds.shm_segsz >= sizeof(*h) && h->magic == IPCMP_RING_MAGIC) {
-		snprintf(name, size, "%.*s", (int)sizeof(h->name) - 1, h->name);
-		if (ipcmp_name_check(name) == 0 && ipcmp_ring_owned(h, ds.shm_segsz, name))
-			rc = 0;
+		snprintf(channel, size, "%.*s", (int)sizeof(h->name) - 1, h->name);
+		rc = ipcmp_name_check(channel) == 0 && ipcmp_ring_owned(h, ds.shm_segsz, channel);
 	}
 	shmdt(h);
 	return rc;
@@ -317,4 +320,5 @@ const struct ipcmp_ops ipcmp_sysv_shm_ops = {
 	.leave = ipcmp_ringchan_leave,
 	.close = chan_close,
 	.unlink = chan_unlink,
+	.owns = chan_owns,
 };

@@ -3,11 +3,12 @@
  * `ipcs -a` and `ls /dev/shm` would together; `ipcmp clean` removes the
  * ones ipcmp made and nothing else.
  *
- * What counts as ipcmp's: POSIX objects whose name starts "/ipcmp." (the
- * only names the backends make); SysV objects carry no name, so a segment
- * is ours when its ring header has our magic, and a queue when its first
- * message is our header record (ipcmp_sysv_*_channel). The channel name read there is handed to
- * the backend's own unlink, which removes the channel's other objects too.
+ * What counts as ipcmp's: each backend says whether an object is one of its
+ * channels (ops->owns: POSIX by the name and its suffix, SysV objects, which
+ * have no name, by a segment's ring header or a queue's header record), and
+ * the channel's name goes to that backend's own unlink, which removes the
+ * channel's other objects too. A POSIX object whose name starts "/ipcmp."
+ * that no backend claims is removed on its own.
  */
 #include <fcntl.h>
 #include <getopt.h>
@@ -112,23 +113,32 @@ int cmd_census(int argc, char **argv)
 	return 0;
 }
 
+/* The backend whose channel this object is, and the channel's name. */
+static const struct ipcmp_ops *owner(const struct ipcmp_census_entry *e, char *name, size_t size)
+{
+	for (size_t i = 0; ipcmp_backends[i] != NULL; i++) {
+		const struct ipcmp_ops *ops = ipcmp_backends[i];
+
+		if (ops->owns != NULL && ops->owns(e->kind, e->name, e->id, name, size) == 1)
+			return ops;
+	}
+	return NULL;
+}
+
 static int remove_entry(const struct ipcmp_census_entry *e, int dry_run)
 {
-	const struct ipcmp_ops *ops = NULL;
+	const struct ipcmp_ops *ops;
 	char name[IPCMP_NAME_MAX + 8];
 	int rc = 0;
 
-	if (strcmp(e->kind, "shm") == 0 && ipcmp_sysv_shm_channel((int)e->id, name, sizeof(name)) == 0)
-		ops = ipcmp_backend("sysv-shm");
-	else if (strcmp(e->kind, "msg") == 0 && ipcmp_sysv_msg_channel((int)e->id, name, sizeof(name)) == 0)
-		ops = ipcmp_backend("sysv-msg");
-	else if (e->name[0] != '/' ||
-		 strncmp(e->name, IPCMP_POSIX_PREFIX, strlen(IPCMP_POSIX_PREFIX)) != 0)
+	if ((ops = owner(e, name, sizeof(name))) == NULL &&
+	    (e->name[0] != '/' ||
+	     strncmp(e->name, IPCMP_POSIX_PREFIX, strlen(IPCMP_POSIX_PREFIX)) != 0))
 		return 0;                  /* not ours */
 
 	if (ops != NULL)
-		printf("%s %s %s (channel \"%s\")\n", dry_run ? "would remove" : "removing",
-		       e->kind, e->name, name);
+		printf("%s %s %s (%s channel \"%s\")\n", dry_run ? "would remove" : "removing",
+		       e->kind, e->name, ops->name, name);
 	else
 		printf("%s %s %s\n", dry_run ? "would remove" : "removing", e->kind, e->name);
 	if (dry_run)
