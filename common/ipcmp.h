@@ -50,7 +50,10 @@
 #define IPCMP_CONSUMER 2
 
 #define IPCMP_MODE_DEFAULT 0600
-#define IPCMP_OPEN_WAIT_MS 2000    /* bound on waiting for a creator to finish */
+/* Open (and create, over an existing object) wait at most this long for a
+ * creator to finish; an object that does not look like a channel by then
+ * (zero-filled, an empty queue) is foreign: -EPROTO. */
+#define IPCMP_OPEN_WAIT_MS 250
 #define IPCMP_TIMEOUT_MARGIN_MS 200   /* a call returns within timeout_ms + this */
 
 struct ipcmp_attr {

@@ -66,7 +66,8 @@ void ipcmp_ring_set_ready(struct ipcmp_ring *r)
 /*
  * An opener can find the object between its creation and the creator's
  * last step (SysV: the semget + semctl(SETALL) race; POSIX: shm_open before
- * sem_open). Wait, bounded, for `ready`; a foreign object is not waited for.
+ * sem_open). Wait, bounded, for `ready`; a foreign object is not waited for,
+ * and one still zero-filled after IPCMP_OPEN_WAIT_MS is foreign too.
  */
 int ipcmp_ring_wait_ready(void *mem, size_t size)
 {
@@ -83,7 +84,7 @@ int ipcmp_ring_wait_ready(void *mem, size_t size)
 			return 0;
 		nanosleep(&tick, NULL);
 	}
-	return -ETIMEDOUT;
+	return LOAD(h->magic) == 0 ? -EPROTO : -ETIMEDOUT;
 }
 
 /* Is this object an ipcmp channel of this name (whatever state it is in)? */

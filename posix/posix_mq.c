@@ -226,6 +226,34 @@ static int chan_limits(struct ipcmp_limits *lim)
 }
 
 static int chan_close(struct ipcmp_chan *chan);
+static int wait_ready(struct state *st, const char *name);
+
+/* create found a state object under the name: this channel's (-EEXIST,
+ * perhaps still being made by another creator) or not (-EPROTO). */
+static int existing(const char *spath, const char *name)
+{
+	struct timespec tick = { 0, 1000000 };
+	struct stat sb;
+	void *mem;
+	int fd, rc;
+
+	if ((fd = shm_open(spath, O_RDONLY, 0)) < 0)
+		return ipcmp_fail("shm_open", EEXIST);
+	for (int waited = 0; fstat(fd, &sb) == 0 && (size_t)sb.st_size < sizeof(struct state) &&
+			     waited < IPCMP_OPEN_WAIT_MS; waited++)
+		nanosleep(&tick, NULL);
+	if ((size_t)sb.st_size < sizeof(struct state)) {
+		close(fd);
+		return ipcmp_fail("shm_open", EPROTO);
+	}
+	mem = mmap(NULL, sizeof(struct state), PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (mem == MAP_FAILED)
+		return ipcmp_fail("shm_open", EEXIST);
+	rc = wait_ready(mem, name);
+	munmap(mem, sizeof(struct state));
+	return ipcmp_fail("shm_open", rc == -EPROTO ? EPROTO : EEXIST);
+}
 
 static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 {
@@ -248,7 +276,7 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	/* The state first: an opener that finds the queue finds the state. */
 	/* POSIX: the umask applies to the mode, as for open(2). */
 	if ((fd = shm_open(spath, O_RDWR | O_CREAT | O_EXCL, attr->mode)) < 0)
-		return ipcmp_fail("shm_open", errno);
+		return errno == EEXIST ? existing(spath, chan->name) : ipcmp_fail("shm_open", errno);
 	made++;
 	if ((rc = posix_fallocate(fd, 0, (off_t)sizeof(struct state))) != 0) {
 		close(fd);
@@ -270,8 +298,13 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	ipcmp_stream_init(&s->st->stream);
 	STORE(s->st->magic, STATE_MAGIC);
 
-	/* POSIX: the queue's sizes are fixed here, by mq_maxmsg and mq_msgsize. */
+	/* POSIX: the queue's sizes are fixed here, by mq_maxmsg and mq_msgsize.
+	 * The state is ours, so a queue under the name is somebody else's. */
 	s->mqd = mq_open(qpath, O_RDWR | O_CREAT | O_EXCL, attr->mode, &ma);
+	if (s->mqd == (mqd_t)-1 && errno == EEXIST) {
+		rc = ipcmp_fail("mq_open", EPROTO);
+		goto fail;
+	}
 	if (s->mqd == (mqd_t)-1) {
 		/* EMFILE: descriptors, or the user's RLIMIT_MSGQUEUE bytes
 		 * (taken by his other queues); ENOSPC: fs.mqueue.queues_max */
@@ -316,7 +349,7 @@ static int wait_ready(struct state *st, const char *name)
 		}
 		nanosleep(&tick, NULL);
 	}
-	return -ETIMEDOUT;
+	return LOAD(st->magic) == 0 ? -EPROTO : -ETIMEDOUT;
 }
 
 static int chan_open(struct ipcmp_chan *chan)
@@ -503,32 +536,31 @@ static int state_is_ours(const char *path, const char *name)
 
 /* Removes both names, once the state is known to be this channel's
  * (-EPROTO: not, and nothing is removed); those open stay usable until
- * closed. */
+ * closed. A queue without its state is not ours: create makes the state
+ * first, and unlink removes it last. */
 static int chan_unlink(const char *name)
 {
-	char path[PATH_LEN];
-	int gone = 0, rc;
+	char qpath[PATH_LEN], spath[PATH_LEN];
+	mqd_t mqd;
+	int rc;
 
-	ipcmp_posix_name(path, sizeof(path), name, "mq");
-	if ((rc = state_is_ours(path, name)) == 0)
+	ipcmp_posix_name(qpath, sizeof(qpath), name, NULL);
+	ipcmp_posix_name(spath, sizeof(spath), name, "mq");
+	if ((rc = state_is_ours(spath, name)) == 0)
 		return -EPROTO;
-	if (rc == -ENOENT)
-		gone++;
-	else if (rc < 0)
-		return rc;
-	else if (shm_unlink(path) < 0 && errno != ENOENT)
-		return ipcmp_fail("shm_unlink", errno);
-	rc = 0;
-	ipcmp_posix_name(path, sizeof(path), name, NULL);
-	if (mq_unlink(path) < 0) {
-		if (errno == ENOENT)
-			gone++;
-		else
-			rc = ipcmp_fail("mq_unlink", errno);
+	if (rc == -ENOENT) {
+		if ((mqd = mq_open(qpath, O_RDONLY)) == (mqd_t)-1)
+			return ipcmp_fail("mq_open", errno);
+		mq_close(mqd);
+		return -EPROTO;
 	}
-	if (gone == 2)
-		return ipcmp_fail("mq_unlink", ENOENT);
-	return rc;
+	if (rc < 0)
+		return rc;
+	if (mq_unlink(qpath) < 0 && errno != ENOENT)
+		return ipcmp_fail("mq_unlink", errno);
+	if (shm_unlink(spath) < 0 && errno != ENOENT)
+		return ipcmp_fail("shm_unlink", errno);
+	return 0;
 }
 
 /* POSIX: objects have names; the kind and suffix tell which of ours it is. */

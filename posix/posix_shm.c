@@ -106,6 +106,32 @@ static int chan_limits(struct ipcmp_limits *lim)
 }
 
 static int chan_close(struct ipcmp_chan *chan);
+static int object_size(int fd, size_t *size);
+
+/* create found a ring under the name: this channel's (-EEXIST, perhaps
+ * still being made by another creator) or not (-EPROTO). */
+static int existing(const char *path, const char *name)
+{
+	size_t size = 0;
+	void *mem;
+	int fd, rc;
+
+	if ((fd = shm_open(path, O_RDONLY, 0)) < 0)
+		return ipcmp_fail("shm_open", EEXIST);
+	if ((rc = object_size(fd, &size)) < 0) {
+		close(fd);
+		return ipcmp_fail("shm_open", rc == -EPROTO ? EPROTO : EEXIST);
+	}
+	mem = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (mem == MAP_FAILED)
+		return ipcmp_fail("shm_open", EEXIST);
+	rc = ipcmp_ring_wait_ready(mem, size);
+	if (rc != -EPROTO)
+		rc = ipcmp_ring_owned(mem, size, name) ? -EEXIST : -EPROTO;
+	munmap(mem, size);
+	return ipcmp_fail("shm_open", -rc);
+}
 
 static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 {
@@ -123,7 +149,7 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	ipcmp_posix_name(path, sizeof(path), chan->name, "ring");
 	/* POSIX: the umask applies to the mode, as for open(2). */
 	if ((fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, attr->mode)) < 0)
-		return ipcmp_fail("shm_open", errno);
+		return errno == EEXIST ? existing(path, chan->name) : ipcmp_fail("shm_open", errno);
 	/* POSIX: reserve the pages now, so a full /dev/shm is ENOSPC here and
 	 * not SIGBUS at the first write to the mapping. */
 	if ((rc = posix_fallocate(fd, 0, (off_t)size)) != 0) {

@@ -11,8 +11,15 @@
  *
  *   $ ./build/suite --filter 'ownership/unlink_spares_other_backends'
  */
+#include <fcntl.h>
+#include <mqueue.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/shm.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "backends.h"
 
@@ -109,4 +116,123 @@ Test(ownership, posix_names_coexist, .init = fixture_init, .fini = fixture_fini,
 	intact(mq, x, shm, xmq);
 	chan_unlink_ok(mq, x);
 	census_assert_clean();
+}
+
+/*
+ * A foreign object under a channel's name or key: not this channel, so
+ * -EPROTO (ipcmp.h), both when a channel of that name is created (a key
+ * collision, not "File exists") and when it is opened, and promptly: an
+ * object that stays zero-filled is not a channel being created, once
+ * IPCMP_OPEN_WAIT_MS has passed. White box: the object each backend looks
+ * at first (SysV: the segment or queue under ipcmp_sysv_key(name); POSIX:
+ * the ring, or the queue, which without its state object is not ours).
+ */
+static int make_foreign(const struct ipcmp_ops *ops, const char *name, int zeroed, long *id)
+{
+	char path[IPCMP_NAME_MAX + 32];
+	int fd;
+
+	*id = -1;
+	if (strcmp(ops->name, "sysv-shm") == 0) {
+		char *mem;
+
+		if ((*id = shmget(ipcmp_sysv_key(name), 4096, IPC_CREAT | IPC_EXCL | 0600)) < 0)
+			return -errno;
+		if (!zeroed) {
+			if ((mem = shmat((int)*id, NULL, 0)) == (void *)-1)
+				return -errno;
+			memset(mem, 0x5a, 4096);
+			shmdt(mem);
+		}
+		return 0;
+	}
+	if (strcmp(ops->name, "sysv-msg") == 0) {
+		struct { long mtype; char text[8]; } m = { 7, "foreign" };
+
+		if ((*id = msgget(ipcmp_sysv_key(name), IPC_CREAT | IPC_EXCL | 0600)) < 0)
+			return -errno;
+		return zeroed || msgsnd((int)*id, &m, sizeof(m.text), IPC_NOWAIT) == 0 ? 0 : -errno;
+	}
+	if (strcmp(ops->name, "posix-mq") == 0) {
+		struct mq_attr a = { .mq_maxmsg = 1, .mq_msgsize = 8 };
+		mqd_t q;
+
+		ipcmp_posix_name(path, sizeof(path), name, NULL);
+		if ((q = mq_open(path, O_RDWR | O_CREAT | O_EXCL, 0600, &a)) == (mqd_t)-1)
+			return -errno;
+		fd = zeroed || mq_send(q, "foreign", 7, 5) == 0 ? 0 : -errno;
+		mq_close(q);
+		return fd;
+	}
+	ipcmp_posix_name(path, sizeof(path), name, "ring");
+	if ((fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, 0600)) < 0)
+		return -errno;
+	if (ftruncate(fd, 4096) < 0 || (!zeroed && write(fd, "foreign!", 8) != 8)) {
+		close(fd);
+		return -errno;
+	}
+	close(fd);
+	return 0;
+}
+
+static void remove_foreign(const struct ipcmp_ops *ops, const char *name, long id)
+{
+	char path[IPCMP_NAME_MAX + 32];
+
+	if (strcmp(ops->name, "sysv-shm") == 0)
+		shmctl((int)id, IPC_RMID, NULL);
+	else if (strcmp(ops->name, "sysv-msg") == 0)
+		msgctl((int)id, IPC_RMID, NULL);
+	else if (strcmp(ops->name, "posix-mq") == 0) {
+		ipcmp_posix_name(path, sizeof(path), name, NULL);
+		mq_unlink(path);
+	} else {
+		ipcmp_posix_name(path, sizeof(path), name, "ring");
+		shm_unlink(path);
+	}
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static void foreign_object(const struct ipcmp_ops *ops, int zeroed)
+{
+	const char *name = fixture_name();
+	struct ipcmp_chan *c = NULL;
+	struct timespec t0;
+	long id, ms;
+	int rc;
+
+	rc = make_foreign(ops, name, zeroed, &id);
+	cr_assert(eq(int, rc, 0), "%s: make a foreign object: %s", ops->name, strerror(-rc));
+	rc = ipcmp_create(ops, name, NULL, &c);
+	cr_assert(eq(int, rc, -EPROTO), "%s: create over a %s foreign object: %s, want -EPROTO",
+		  ops->name, zeroed ? "zero-filled" : "written", rc == 0 ? "created" : ipcmp_strerror(rc));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = ipcmp_open(ops, name, IPCMP_CONSUMER, &c);
+	ms = ms_since(&t0);
+	cr_assert(eq(int, rc, -EPROTO), "%s: open a %s foreign object: %s, want -EPROTO", ops->name,
+		  zeroed ? "zero-filled" : "written", rc == 0 ? "opened" : ipcmp_strerror(rc));
+	cr_assert(lt(long, ms, IPCMP_OPEN_WAIT_MS + 1000), "%s: open a foreign object took %ld ms",
+		  ops->name, ms);
+	rc = ipcmp_unlink(ops, name);
+	cr_assert(zeroed || rc == -EPROTO, "%s: unlink a written foreign object: %s, want -EPROTO",
+		  ops->name, rc == 0 ? "removed it" : ipcmp_strerror(rc));
+	if (rc != 0)
+		remove_foreign(ops, name, id);
+}
+
+BACKEND_TEST(foreign_object_written)
+{
+	foreign_object(ops, 0);
+}
+
+BACKEND_TEST(foreign_object_zeroed)
+{
+	foreign_object(ops, 1);
 }

@@ -341,6 +341,19 @@ static int chan_limits(struct ipcmp_limits *lim)
 }
 
 static int chan_close(struct ipcmp_chan *chan);
+static int wait_head(int msqid, const char *name, struct head *h);
+
+/* create found a queue under the key: this channel's (-EEXIST, perhaps
+ * still being made by another creator) or not (-EPROTO: a key collision). */
+static int existing(key_t key, const char *name)
+{
+	struct head h;
+	int msqid = msgget(key, 0);
+
+	if (msqid < 0 || wait_head(msqid, name, &h) != -EPROTO)
+		return ipcmp_fail("msgget", EEXIST);
+	return ipcmp_fail("msgget", EPROTO);
+}
 
 static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 {
@@ -368,7 +381,7 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	/* SysV: the mode is taken as given; the umask does not apply. */
 	s->msqid = msgget(key, IPC_CREAT | IPC_EXCL | (int)attr->mode);
 	if (s->msqid < 0) {
-		rc = ipcmp_fail("msgget", errno);
+		rc = errno == EEXIST ? existing(key, chan->name) : ipcmp_fail("msgget", errno);
 		goto fail;
 	}
 	/* msg_qbytes came from kernel.msgmnb as the queue was made: trust it, not
@@ -467,7 +480,7 @@ static int chan_owns(const char *kind, const char *object, long id, char *channe
 }
 
 /* Between the creator's msgget and its header the queue is empty: wait,
- * bounded, for the header. */
+ * bounded, for the header; a queue still empty then is not a channel. */
 static int wait_head(int msqid, const char *name, struct head *h)
 {
 	struct timespec tick = { 0, 1000000 };
@@ -479,7 +492,7 @@ static int wait_head(int msqid, const char *name, struct head *h)
 			return rc;
 		nanosleep(&tick, NULL);
 	}
-	return -ETIMEDOUT;
+	return -EPROTO;
 }
 
 static int chan_open(struct ipcmp_chan *chan)

@@ -147,6 +147,24 @@ static int chan_limits(struct ipcmp_limits *lim)
 
 static int chan_close(struct ipcmp_chan *chan);
 
+/* create found a segment under the key: this channel's (-EEXIST, perhaps
+ * still being made by another creator) or not (-EPROTO: a key collision). */
+static int existing(key_t key, const char *name)
+{
+	struct shmid_ds ds;
+	void *mem;
+	int id, rc;
+
+	if ((id = shmget(key, 0, 0)) < 0 || shmctl(id, IPC_STAT, &ds) < 0 ||
+	    (mem = shmat(id, NULL, SHM_RDONLY)) == (void *)-1)
+		return ipcmp_fail("shmget", EEXIST);
+	rc = ipcmp_ring_wait_ready(mem, ds.shm_segsz);
+	if (rc != -EPROTO)
+		rc = ipcmp_ring_owned(mem, ds.shm_segsz, name) ? -EEXIST : -EPROTO;
+	shmdt(mem);
+	return ipcmp_fail("shmget", -rc);
+}
+
 static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 {
 	struct sysv_shm *s = priv(chan);
@@ -161,7 +179,7 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	/* SysV: the mode is taken as given; the umask does not apply. */
 	s->shmid = shmget(key, size, IPC_CREAT | IPC_EXCL | (int)attr->mode);
 	if (s->shmid < 0)
-		return ipcmp_fail("shmget", errno);
+		return errno == EEXIST ? existing(key, chan->name) : ipcmp_fail("shmget", errno);
 	if ((mem = shmat(s->shmid, NULL, 0)) == (void *)-1) {
 		rc = ipcmp_fail("shmat", errno);
 		goto fail;
