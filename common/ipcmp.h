@@ -45,6 +45,8 @@
 #define IPCMP_NAME_MAX 32          /* channel name: 1..32 of [A-Za-z0-9_.-] */
 #define IPCMP_EOS (-ENODATA)       /* recv: end of stream, not an error */
 #define IPCMP_ABORTED (-ECONNABORTED)  /* recv: a producer died, failed or aborted */
+#define IPCMP_DAMAGED 1            /* unlink: removed a channel that had lost a part or
+				      whose header was overwritten (owns: such a leftover) */
 
 #define IPCMP_PRODUCER 1           /* roles of a handle, for open and create */
 #define IPCMP_CONSUMER 2

@@ -500,12 +500,11 @@ static int chan_close(struct ipcmp_chan *chan)
 	return rc;
 }
 
-/*
- * Is the object at path this channel's state? 1: ours, or empty or zeroed
- * (a create cut short: the name, which only this backend makes, is the
- * mark); 0: something else wrote there; -errno.
- */
-static int state_is_ours(const char *path, const char *name)
+enum { MISSING, OURS, HALF_MADE, FOREIGN };
+
+/* What the object at path holds: this channel's state, nothing yet (empty
+ * or zeroed: a create cut short), or something else wrote there. */
+static int state_holds(const char *path, const char *name)
 {
 	char stored[sizeof(((struct state *)0)->name)];
 	struct stat st;
@@ -513,7 +512,7 @@ static int state_is_ours(const char *path, const char *name)
 	int fd, rc;
 
 	if ((fd = shm_open(path, O_RDONLY, 0)) < 0)
-		return ipcmp_fail("shm_open", errno);
+		return errno == ENOENT ? MISSING : ipcmp_fail("shm_open", errno);
 	if (fstat(fd, &st) < 0) {
 		rc = ipcmp_fail("fstat", errno);
 		close(fd);
@@ -521,7 +520,7 @@ static int state_is_ours(const char *path, const char *name)
 	}
 	if ((size_t)st.st_size < sizeof(struct state)) {
 		close(fd);
-		return st.st_size == 0;
+		return st.st_size == 0 ? HALF_MADE : FOREIGN;
 	}
 	m = mmap(NULL, sizeof(struct state), PROT_READ, MAP_SHARED, fd, 0);
 	close(fd);
@@ -529,38 +528,51 @@ static int state_is_ours(const char *path, const char *name)
 		return ipcmp_fail("mmap", errno);
 	memcpy(stored, m->name, sizeof(stored));
 	stored[sizeof(stored) - 1] = '\0';
-	rc = m->magic == 0 || (m->magic == STATE_MAGIC && strcmp(stored, name) == 0);
+	rc = m->magic == 0 ? HALF_MADE :
+	     m->magic == STATE_MAGIC && strcmp(stored, name) == 0 ? OURS : FOREIGN;
 	munmap(m, sizeof(struct state));
 	return rc;
 }
 
-/* Removes both names, once the state is known to be this channel's
- * (-EPROTO: not, and nothing is removed); those open stay usable until
- * closed. A queue without its state is not ours: create makes the state
- * first, and unlink removes it last. */
+/* Does the channel's queue exist? 1, 0, or -errno. */
+static int queue_present(const char *qpath)
+{
+	mqd_t mqd = mq_open(qpath, O_RDONLY);
+
+	if (mqd == (mqd_t)-1)
+		return errno == ENOENT ? 0 : ipcmp_fail("mq_open", errno);
+	mq_close(mqd);
+	return 1;
+}
+
+/*
+ * Removes both names, once the state is known to be this channel's
+ * (-EPROTO: something else is there, and nothing is removed); those open
+ * stay usable until closed. A queue without its state is not ours: create
+ * makes the state first, and unlink removes it last. A state overwritten
+ * or cut short beside the queue, or a queue gone, is a damaged channel:
+ * removed, IPCMP_DAMAGED.
+ */
 static int chan_unlink(const char *name)
 {
 	char qpath[PATH_LEN], spath[PATH_LEN];
-	mqd_t mqd;
-	int rc;
+	int state, queue;
 
 	ipcmp_posix_name(qpath, sizeof(qpath), name, NULL);
 	ipcmp_posix_name(spath, sizeof(spath), name, "mq");
-	if ((rc = state_is_ours(spath, name)) == 0)
+	if ((state = state_holds(spath, name)) < 0)
+		return state;
+	if ((queue = queue_present(qpath)) < 0)
+		return queue;
+	if (state == MISSING)
+		return queue ? -EPROTO : ipcmp_fail("mq_unlink", ENOENT);
+	if (state == FOREIGN && !queue)
 		return -EPROTO;
-	if (rc == -ENOENT) {
-		if ((mqd = mq_open(qpath, O_RDONLY)) == (mqd_t)-1)
-			return ipcmp_fail("mq_open", errno);
-		mq_close(mqd);
-		return -EPROTO;
-	}
-	if (rc < 0)
-		return rc;
-	if (mq_unlink(qpath) < 0 && errno != ENOENT)
+	if (queue && mq_unlink(qpath) < 0 && errno != ENOENT)
 		return ipcmp_fail("mq_unlink", errno);
 	if (shm_unlink(spath) < 0 && errno != ENOENT)
 		return ipcmp_fail("shm_unlink", errno);
-	return 0;
+	return state == OURS && queue ? 0 : IPCMP_DAMAGED;
 }
 
 /* POSIX: objects have names; the kind and suffix tell which of ours it is. */

@@ -274,19 +274,18 @@ static int chan_close(struct ipcmp_chan *chan)
 	return rc;
 }
 
-/*
- * Is the object at path this channel's ring? 1: ours, or empty or zeroed
- * (a create cut short: the name, which only this backend makes, is the
- * mark); 0: something else wrote there; -errno.
- */
-static int ring_is_ours(const char *path, const char *name)
+enum { MISSING, OURS, HALF_MADE, FOREIGN };
+
+/* What the object at path holds: this channel's ring, nothing yet (empty or
+ * zeroed: a create cut short), or something else wrote there. */
+static int ring_holds(const char *path, const char *name)
 {
 	struct stat st;
 	void *mem;
 	int fd, rc;
 
 	if ((fd = shm_open(path, O_RDONLY, 0)) < 0)
-		return ipcmp_fail("shm_open", errno);
+		return errno == ENOENT ? MISSING : ipcmp_fail("shm_open", errno);
 	if (fstat(fd, &st) < 0) {
 		rc = ipcmp_fail("fstat", errno);
 		close(fd);
@@ -294,48 +293,64 @@ static int ring_is_ours(const char *path, const char *name)
 	}
 	if ((size_t)st.st_size < sizeof(struct ipcmp_ring_hdr)) {
 		close(fd);
-		return 1;
+		return st.st_size == 0 ? HALF_MADE : FOREIGN;
 	}
 	mem = mmap(NULL, sizeof(struct ipcmp_ring_hdr), PROT_READ, MAP_SHARED, fd, 0);
 	close(fd);
 	if (mem == MAP_FAILED)
 		return ipcmp_fail("mmap", errno);
-	rc = ((struct ipcmp_ring_hdr *)mem)->magic == 0 ||
-	     ipcmp_ring_owned(mem, sizeof(struct ipcmp_ring_hdr), name);
+	rc = ((struct ipcmp_ring_hdr *)mem)->magic == 0 ? HALF_MADE :
+	     ipcmp_ring_owned(mem, sizeof(struct ipcmp_ring_hdr), name) ? OURS : FOREIGN;
 	munmap(mem, sizeof(struct ipcmp_ring_hdr));
 	return rc;
 }
 
-/* Removes every name the channel made, once the ring is known to be this
- * channel's (-EPROTO: not, and nothing is removed); those open stay usable
- * until closed. */
+/* How many of the channel's semaphores exist. */
+static int sems_present(const char *name)
+{
+	char path[PATH_LEN];
+	int n = 0;
+
+	for (int i = 0; i < NSEMS; i++) {
+		sem_t *sem;
+
+		ipcmp_posix_name(path, sizeof(path), name, sem_suffix[i]);
+		if ((sem = sem_open(path, 0)) != SEM_FAILED) {
+			sem_close(sem);
+			n++;
+		}
+	}
+	return n;
+}
+
+/*
+ * Removes every name the channel made, once the ring is known to be this
+ * channel's (something else there, with none of the channel's semaphores:
+ * -EPROTO, nothing removed); those open stay usable until closed. A ring
+ * overwritten, cut short or gone while semaphores of the channel remain,
+ * or a semaphore gone, is a damaged channel: removed, IPCMP_DAMAGED.
+ */
 static int chan_unlink(const char *name)
 {
 	char path[PATH_LEN];
-	int gone = 0, rc;
+	int ring, sems, rc = 0;
 
 	ipcmp_posix_name(path, sizeof(path), name, "ring");
-	if ((rc = ring_is_ours(path, name)) == 0)
+	if ((ring = ring_holds(path, name)) < 0)
+		return ring;
+	sems = sems_present(name);
+	if (ring == FOREIGN && sems == 0)
 		return -EPROTO;
-	if (rc == -ENOENT)
-		gone++;
-	else if (rc < 0)
-		return rc;
-	else if (shm_unlink(path) < 0 && errno != ENOENT)
+	if (ring == MISSING && sems == 0)
+		return ipcmp_fail("shm_unlink", ENOENT);
+	if (ring != MISSING && shm_unlink(path) < 0 && errno != ENOENT)
 		return ipcmp_fail("shm_unlink", errno);
-	rc = 0;
 	for (int i = 0; i < NSEMS; i++) {
 		ipcmp_posix_name(path, sizeof(path), name, sem_suffix[i]);
-		if (sem_unlink(path) == 0)
-			continue;
-		if (errno == ENOENT)
-			gone++;
-		else if (rc == 0)
+		if (sem_unlink(path) < 0 && errno != ENOENT && rc == 0)
 			rc = ipcmp_fail("sem_unlink", errno);
 	}
-	if (gone == 1 + NSEMS)
-		return ipcmp_fail("shm_unlink", ENOENT);
-	return rc;
+	return rc < 0 ? rc : ring == OURS && sems == NSEMS ? 0 : IPCMP_DAMAGED;
 }
 
 /* POSIX: objects have names; the suffix tells which of ours it is. */

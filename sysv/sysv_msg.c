@@ -30,6 +30,8 @@
  *   ENDED      1 once the last producer left cleanly
  *   ABORTED    1 once a producer aborted or died
  *   TOKEN      1 while an EOS token is in the queue: at most one is sent
+ *   MARK       SET_MARK for good: a set without a queue is still known as a
+ *              sysv-msg channel's (an orphan after `ipcrm -q`)
  *
  *   $ ipcmp create -b sysv-msg jobs
  *   $ ipcmp recv -b sysv-msg jobs > copy &
@@ -49,12 +51,13 @@
 
 #include "ipcmp.h"
 
-enum { ITEMS, SLOTS, PRODUCERS, JOINED, ENDED, ABORTED, TOKEN, NSEMS };
+enum { ITEMS, SLOTS, PRODUCERS, JOINED, ENDED, ABORTED, TOKEN, MARK, NSEMS };
 enum { HEAD = 1, DATA = 2, EOS = 3 };
 
 #define SEMVMX 32767               /* SysV: largest semaphore value (sem.h, not exported) */
 #define HEAD_MAGIC 0x514d4d49u     /* "IMMQ" little-endian */
 #define HEAD_VERSION 2u
+#define SET_MARK 0x4d51            /* "MQ" */
 
 /*
  * The longest a wait sleeps before it looks around: semtimedop wakes for
@@ -359,7 +362,7 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 {
 	struct sysv_msg *s = priv(chan);
 	key_t key = ipcmp_sysv_key(chan->name);
-	unsigned short init[NSEMS] = { [SLOTS] = (unsigned short)attr->capacity };
+	unsigned short init[NSEMS] = { [SLOTS] = (unsigned short)attr->capacity, [MARK] = SET_MARK };
 	struct { long mtype; struct head h; } head = { HEAD, { 0 } };
 	struct ipcmp_limits lim = { 0 };
 	struct msqid_ds ds;
@@ -464,21 +467,6 @@ static int read_head(int msqid, const char *name, struct head *h)
 	return 0;
 }
 
-/* For `ipcmp clean`: SysV objects have no names, so the header tells. */
-static int chan_owns(const char *kind, const char *object, long id, char *channel, size_t size)
-{
-	struct head h;
-	int rc;
-
-	(void)object;
-	if (strcmp(kind, "msg") != 0)
-		return 0;
-	if ((rc = read_head((int)id, NULL, &h)) < 0)
-		return rc == -EAGAIN || rc == -EPROTO ? 0 : rc;
-	snprintf(channel, size, "%.*s", (int)sizeof(h.name) - 1, h.name);
-	return ipcmp_name_check(channel) == 0;
-}
-
 /* Between the creator's msgget and its header the queue is empty: wait,
  * bounded, for the header; a queue still empty then is not a channel. */
 static int wait_head(int msqid, const char *name, struct head *h)
@@ -527,7 +515,7 @@ static int chan_open(struct ipcmp_chan *chan)
 		rc = ipcmp_fail("semctl(IPC_STAT)", errno);
 		goto fail;
 	}
-	if (sds.sem_nsems != NSEMS) {
+	if (sds.sem_nsems != NSEMS || semctl(s->semid, MARK, GETVAL) != SET_MARK) {
 		rc = -EPROTO;
 		goto fail;
 	}
@@ -683,26 +671,91 @@ static int chan_close(struct ipcmp_chan *chan)
 	return 0;
 }
 
-/* Removes only a queue whose header carries this channel's name: a key
- * collision must not destroy somebody else's queue. The set goes first,
- * so an unlink cut short leaves the queue, which a second one finds. */
+/* A set of this backend's shape with its mark. */
+static int set_is_ours(int semid)
+{
+	struct semid_ds sds;
+
+	return semid >= 0 && semctl(semid, 0, IPC_STAT, (union semun){ .buf = &sds }) == 0 &&
+	       sds.sem_nsems == NSEMS && semctl(semid, MARK, GETVAL) == SET_MARK;
+}
+
+enum { MISSING, OURS, OTHER, UNREADABLE };
+
+/* What the queue holds: this channel (OURS), another channel (OTHER: a
+ * key collision; its name in other), or no header we know (UNREADABLE:
+ * foreign or corrupt). name NULL: any channel is OTHER. */
+static int queue_holds(int msqid, const char *name, char *other, size_t size)
+{
+	struct head h;
+	int rc;
+
+	if (msqid < 0)
+		return MISSING;
+	if ((rc = read_head(msqid, NULL, &h)) == -EAGAIN || rc == -EPROTO)
+		return UNREADABLE;
+	if (rc < 0)
+		return rc;
+	snprintf(other, size, "%.*s", (int)sizeof(h.name) - 1, h.name);
+	if (ipcmp_name_check(other) < 0)
+		return UNREADABLE;
+	return name != NULL && strcmp(other, name) == 0 ? OURS : OTHER;
+}
+
+/*
+ * Removes the channel: its queue when the header carries this channel's
+ * name (a key collision must not destroy somebody else's queue), and its
+ * set. A set with our mark and no queue (`ipcrm -q`), or with a queue
+ * whose header is gone, is a damaged channel: removed, IPCMP_DAMAGED. The
+ * set goes first, so an unlink cut short leaves the queue, which a second
+ * one finds.
+ */
 static int chan_unlink(const char *name)
 {
 	key_t key = ipcmp_sysv_key(name);
 	int msqid = msgget(key, 0);
 	int semid = semget(key, 0, 0);
-	struct head h;
-	int rc;
+	char other[IPCMP_NAME_MAX + 8];
+	int q, marked;
 
-	if (msqid < 0)
+	if (msqid < 0 && errno != ENOENT)
 		return ipcmp_fail("msgget", errno);
-	if ((rc = read_head(msqid, name, &h)) < 0)
-		return rc == -EAGAIN ? -EPROTO : rc;
+	if ((q = queue_holds(msqid, name, other, sizeof(other))) < 0)
+		return q;
+	marked = set_is_ours(semid);
+	if (q == OTHER || (q == UNREADABLE && !marked))
+		return -EPROTO;
+	if (q == MISSING && !marked)
+		return ipcmp_fail("msgget", ENOENT);
 	if (semid >= 0 && semctl(semid, 0, IPC_RMID) < 0 && !gone(errno))
 		return ipcmp_fail("semctl(IPC_RMID)", errno);
-	if (msgctl(msqid, IPC_RMID, NULL) < 0)
+	if (msqid >= 0 && msgctl(msqid, IPC_RMID, NULL) < 0)
 		return ipcmp_fail("msgctl(IPC_RMID)", gone(errno) ? ENOENT : errno);
-	return 0;
+	return q == OURS && semid >= 0 ? 0 : IPCMP_DAMAGED;
+}
+
+/* SysV objects have no names: a queue is ours when its header record says
+ * so, a set when it has our mark; either without the other, or a marked set
+ * with an unreadable queue, is a damaged channel's leftover (channel ""). */
+static int chan_owns(const char *kind, const char *object, long id, char *channel, size_t size)
+{
+	key_t key = (key_t)strtoul(object, NULL, 16);
+	int q;
+
+	channel[0] = '\0';
+	if (strcmp(kind, "msg") == 0) {
+		if ((q = queue_holds((int)id, NULL, channel, size)) < 0)
+			return q;
+		if (q == OTHER)         /* named: the header is ours */
+			return 1;
+		channel[0] = '\0';
+		return set_is_ours(semget(key, 0, 0));
+	}
+	if (strcmp(kind, "sem") != 0 || !set_is_ours((int)id))
+		return 0;
+	if ((q = queue_holds(msgget(key, 0), NULL, channel, size)) != OTHER)
+		channel[0] = '\0';
+	return q < 0 ? q : 1;
 }
 
 const struct ipcmp_ops ipcmp_sysv_msg_ops = {

@@ -15,14 +15,20 @@
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "ipcmp.h"
 #include "ringchan.h"
 
-/* LOCK, ITEMS and SLOTS are the protocol's LOCK, DATA and ROOM (ringchan.h). */
-enum { LOCK = IPCMP_RING_LOCK, ITEMS = IPCMP_RING_DATA, SLOTS = IPCMP_RING_ROOM, PRODUCERS, NSEMS };
+/* LOCK, ITEMS and SLOTS are the protocol's LOCK, DATA and ROOM (ringchan.h);
+ * MARK holds SET_MARK for good: a set without a segment is still known as
+ * a sysv-shm channel's (an orphan after `ipcrm -m`), and removed as one. */
+enum { LOCK = IPCMP_RING_LOCK, ITEMS = IPCMP_RING_DATA, SLOTS = IPCMP_RING_ROOM, PRODUCERS,
+       MARK, NSEMS };
+
+#define SET_MARK 0x5348            /* "SH" */
 
 #define SEMVMX 32767               /* SysV: largest semaphore value (sem.h, not exported) */
 
@@ -170,7 +176,7 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	struct sysv_shm *s = priv(chan);
 	key_t key = ipcmp_sysv_key(chan->name);
 	size_t size = ipcmp_ring_size(attr->msg_max, attr->capacity);
-	unsigned short init[NSEMS] = { 1, 0, (unsigned short)attr->capacity, 0 };
+	unsigned short init[NSEMS] = { 1, 0, (unsigned short)attr->capacity, 0, SET_MARK };
 	void *mem;
 	int rc;
 
@@ -247,7 +253,7 @@ static int chan_open(struct ipcmp_chan *chan)
 		rc = ipcmp_fail("semctl(IPC_STAT)", errno);
 		goto fail;
 	}
-	if (sds.sem_nsems != NSEMS) {
+	if (sds.sem_nsems != NSEMS || semctl(s->semid, MARK, GETVAL) != SET_MARK) {
 		rc = -EPROTO;
 		goto fail;
 	}
@@ -275,54 +281,93 @@ static int chan_close(struct ipcmp_chan *chan)
 	return rc;
 }
 
-/* Removes only a segment that carries this channel's name: a key collision
- * must not destroy somebody else's object. */
+/* A set of this backend's shape with its mark. */
+static int set_is_ours(int semid)
+{
+	struct semid_ds sds;
+
+	return semid >= 0 && semctl(semid, 0, IPC_STAT, (union semun){ .buf = &sds }) == 0 &&
+	       sds.sem_nsems == NSEMS && semctl(semid, MARK, GETVAL) == SET_MARK;
+}
+
+enum { MISSING, OURS, OTHER, UNREADABLE };
+
+/* What the segment holds: this channel (OURS), another channel (OTHER: a
+ * key collision; its name in other), or no header we know (UNREADABLE:
+ * foreign or corrupt). name NULL: any channel is OTHER. */
+static int segment_holds(int shmid, const char *name, char *other, size_t size)
+{
+	const struct ipcmp_ring_hdr *h;
+	struct shmid_ds ds;
+	int rc = UNREADABLE;
+
+	if (shmid < 0)
+		return MISSING;
+	if (shmctl(shmid, IPC_STAT, &ds) < 0)
+		return ipcmp_fail("shmctl(IPC_STAT)", errno);
+	if ((h = shmat(shmid, NULL, SHM_RDONLY)) == (void *)-1)
+		return ipcmp_fail("shmat", errno);
+	if (ds.shm_segsz >= sizeof(*h) && h->magic == IPCMP_RING_MAGIC) {
+		snprintf(other, size, "%.*s", (int)sizeof(h->name) - 1, h->name);
+		if (ipcmp_name_check(other) == 0)
+			rc = name != NULL && strcmp(other, name) == 0 ? OURS : OTHER;
+	}
+	shmdt(h);
+	return rc;
+}
+
+/*
+ * Removes the channel: its segment when it carries this channel's name (a
+ * key collision must not destroy somebody else's object), and its set. A
+ * set with our mark and no segment (`ipcrm -m`), or with a segment whose
+ * header was overwritten, is a damaged channel: removed, IPCMP_DAMAGED.
+ */
 static int chan_unlink(const char *name)
 {
 	key_t key = ipcmp_sysv_key(name);
 	int shmid = shmget(key, 0, 0);
 	int semid = semget(key, 0, 0);
-	struct shmid_ds ds;
-	void *mem;
-	int owned;
+	char other[IPCMP_NAME_MAX + 8];
+	int seg, marked;
 
-	if (shmid < 0)
+	if (shmid < 0 && errno != ENOENT)
 		return ipcmp_fail("shmget", errno);
-	if (shmctl(shmid, IPC_STAT, &ds) < 0)
-		return ipcmp_fail("shmctl(IPC_STAT)", errno);
-	if ((mem = shmat(shmid, NULL, SHM_RDONLY)) == (void *)-1)
-		return ipcmp_fail("shmat", errno);
-	owned = ipcmp_ring_owned(mem, ds.shm_segsz, name);
-	shmdt(mem);
-	if (!owned)
+	if ((seg = segment_holds(shmid, name, other, sizeof(other))) < 0)
+		return seg;
+	marked = set_is_ours(semid);
+	if (seg == OTHER || (seg == UNREADABLE && !marked))
 		return -EPROTO;
-	if (shmctl(shmid, IPC_RMID, NULL) < 0)
+	if (seg == MISSING && !marked)
+		return ipcmp_fail("shmget", ENOENT);
+	if (shmid >= 0 && shmctl(shmid, IPC_RMID, NULL) < 0)
 		return ipcmp_fail("shmctl(IPC_RMID)", errno);
 	if (semid >= 0 && semctl(semid, 0, IPC_RMID) < 0)
 		return ipcmp_fail("semctl(IPC_RMID)", errno);
-	return 0;
+	return seg == OURS && semid >= 0 ? 0 : IPCMP_DAMAGED;
 }
 
-/* SysV objects have no names: a segment is ours when its header says so. */
+/* SysV objects have no names: a segment is ours when its header says so, a
+ * set when it has our mark; either without the other, or a marked set with
+ * an unreadable segment, is a damaged channel's leftover (channel ""). */
 static int chan_owns(const char *kind, const char *object, long id, char *channel, size_t size)
 {
-	const struct ipcmp_ring_hdr *h;
-	struct shmid_ds ds;
-	int rc = 0;
+	key_t key = (key_t)strtoul(object, NULL, 16);
+	int seg;
 
-	(void)object;
-	if (strcmp(kind, "shm") != 0)
-		return 0;
-	if (shmctl((int)id, IPC_STAT, &ds) < 0)
-		return ipcmp_fail("shmctl(IPC_STAT)", errno);
-	if ((h = shmat((int)id, NULL, SHM_RDONLY)) == (void *)-1)
-		return ipcmp_fail("shmat", errno);
-	if (ds.shm_segsz >= sizeof(*h) && h->magic == IPCMP_RING_MAGIC) {
-		snprintf(channel, size, "%.*s", (int)sizeof(h->name) - 1, h->name);
-		rc = ipcmp_name_check(channel) == 0 && ipcmp_ring_owned(h, ds.shm_segsz, channel);
+	channel[0] = '\0';
+	if (strcmp(kind, "shm") == 0) {
+		if ((seg = segment_holds((int)id, NULL, channel, size)) < 0)
+			return seg;
+		if (seg == OTHER)       /* named: the header is ours */
+			return 1;
+		channel[0] = '\0';
+		return set_is_ours(semget(key, 0, 0));
 	}
-	shmdt(h);
-	return rc;
+	if (strcmp(kind, "sem") != 0 || !set_is_ours((int)id))
+		return 0;
+	if ((seg = segment_holds(shmget(key, 0, 0), NULL, channel, size)) != OTHER)
+		channel[0] = '\0';
+	return seg < 0 ? seg : 1;
 }
 
 const struct ipcmp_ops ipcmp_sysv_shm_ops = {
