@@ -52,7 +52,7 @@ int ipcmp_create(const struct ipcmp_ops *ops, const char *name,
 		return rc;
 	if (attr != NULL)
 		a = *attr;
-	if (a.flags & ~(IPCMP_PRODUCER | IPCMP_CONSUMER))
+	if (a.flags & ~(IPCMP_PRODUCER | IPCMP_CONSUMER | IPCMP_CHECKSUM))
 		return -EINVAL;
 	if ((rc = ipcmp_limits(ops, &lim)) < 0)
 		return rc;
@@ -86,7 +86,7 @@ int ipcmp_open(const struct ipcmp_ops *ops, const char *name, int flags,
 	*out = NULL;
 	if ((rc = ipcmp_name_check(name)) < 0)
 		return rc;
-	if (flags & ~(IPCMP_PRODUCER | IPCMP_CONSUMER))
+	if (flags & ~(IPCMP_PRODUCER | IPCMP_CONSUMER | IPCMP_CHECKSUM))
 		return -EINVAL;
 	if ((chan = chan_alloc(ops, name, flags)) == NULL)
 		return -ENOMEM;

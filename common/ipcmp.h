@@ -50,6 +50,13 @@
 
 #define IPCMP_PRODUCER 1           /* roles of a handle, for open and create */
 #define IPCMP_CONSUMER 2
+/* Open and create flag: a producer stamps each message with a checksum,
+ * which every consumer checks (-EBADMSG on a mismatch), so a peer that
+ * rewrites a message in shared memory is caught. Shm backends; the queue
+ * backends accept it and need it not (the kernel holds their messages).
+ * Messages in a ring always carry their producer's sequence number: a
+ * lost, repeated or reordered message gives -EBADMSG. */
+#define IPCMP_CHECKSUM 4
 
 #define IPCMP_MODE_DEFAULT 0600
 /* Open (and create, over an existing object) wait at most this long for a

@@ -2,9 +2,16 @@
  * ring.h - the shared-memory ring both shm backends use.
  *
  * Layout: a 128-byte header, the stream's state (common/stream.h: end, abort,
- * the producers registered), then `capacity` slots of `slot_size` bytes, each
- * a 32-bit length and up to msg_max bytes of payload. head and tail count
- * messages taken and put since create; the slot of message i is i % capacity.
+ * the producers registered), the sequence numbers, then `capacity` slots of
+ * `slot_size` bytes, each a slot header and up to msg_max bytes of payload.
+ * head and tail count messages taken and put since create; the slot of
+ * message i is i % capacity.
+ *
+ * Each message carries the number of its producer's place in the stream's
+ * registry and a sequence number for that place: put takes sent[place]++,
+ * get expects taken[place] and advances it, both under the lock, so every
+ * consumer checks every producer's sequence (a message lost, repeated or
+ * reordered by a peer gives -EBADMSG), and optionally a checksum.
  *
  * Another process can write anything here, so nothing read from the mapping
  * is trusted: open validates the header against the size the kernel reports
@@ -43,11 +50,25 @@ struct ipcmp_ring_hdr {
 	unsigned char pad[128 - 88];
 };
 
-/* What follows the header: the stream, then the slots. */
+/* What follows the header: the stream, the sequence numbers, then the slots. */
 struct ipcmp_ring_top {
 	struct ipcmp_ring_hdr hdr;
 	struct ipcmp_stream stream;
+	uint64_t sent[IPCMP_STREAM_PRODUCERS];     /* next sequence number to put, per place */
+	uint64_t taken[IPCMP_STREAM_PRODUCERS];    /* next sequence number to get, per place */
 };
+
+/* A slot: this header, then the payload. */
+struct ipcmp_ring_slot {
+	uint32_t len;
+	uint32_t sum;              /* checksum of len, seq and payload, if IPCMP_SLOT_SUM */
+	uint32_t producer;         /* the producer's place in the registry */
+	uint32_t flags;            /* IPCMP_SLOT_SUM */
+	uint64_t seq;              /* the producer's sequence number */
+	unsigned char data[];
+};
+
+#define IPCMP_SLOT_SUM 1u
 
 #define IPCMP_RING_SLOTS_OFFSET sizeof(struct ipcmp_ring_top)
 
@@ -55,6 +76,7 @@ struct ipcmp_ring_top {
 struct ipcmp_ring {
 	struct ipcmp_ring_hdr *hdr;     /* NULL: not mapped */
 	struct ipcmp_stream *stream;    /* right after hdr */
+	struct ipcmp_ring_top *top;     /* hdr, stream and sequence numbers */
 	size_t size;                    /* mapped bytes, as the kernel reports them */
 	size_t msg_max;
 	size_t capacity;
@@ -68,7 +90,8 @@ void ipcmp_ring_set_ready(struct ipcmp_ring *r);
 int ipcmp_ring_wait_ready(void *mem, size_t size);
 int ipcmp_ring_owned(const void *mem, size_t size, const char *name);
 int ipcmp_ring_attach(struct ipcmp_ring *r, void *mem, size_t size, const char *name);
-int ipcmp_ring_put(const struct ipcmp_ring *r, const void *buf, size_t len);
+int ipcmp_ring_put(const struct ipcmp_ring *r, const void *buf, size_t len, int producer,
+		   int checksum);
 ssize_t ipcmp_ring_get(const struct ipcmp_ring *r, void *buf, size_t cap);
 
 #endif

@@ -150,7 +150,8 @@ int ipcmp_ringchan_send(struct ipcmp_chan *chan, const void *buf, size_t len, in
 		p->post(rc, IPCMP_RING_ROOM);
 		return r == -ETIMEDOUT && timeout_ms == 0 ? -EAGAIN : r;
 	}
-	if ((r = ipcmp_ring_put(&rc->ring, buf, len)) < 0) {
+	if ((r = ipcmp_ring_put(&rc->ring, buf, len, rc->member.slot,
+				chan->flags & IPCMP_CHECKSUM)) < 0) {
 		unlock_and_post(rc, IPCMP_RING_ROOM);
 		return r;
 	}
