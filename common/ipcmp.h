@@ -90,6 +90,8 @@ struct ipcmp_chan {
 	int flags;                 /* IPCMP_PRODUCER | IPCMP_CONSUMER */
 	void *spare;               /* recv into a small buffer: message kept here */
 	ssize_t spare_len;         /* -1: nothing kept */
+	pid_t aborter;             /* recv gave IPCMP_ABORTED: the producer that aborted
+				      or died, when known (0: not) */
 	_Alignas(max_align_t) unsigned char priv[];   /* ops->priv_size bytes */
 };
 

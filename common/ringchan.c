@@ -217,6 +217,8 @@ ssize_t ipcmp_ringchan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int 
 			if (r == 0)
 				p->post(rc, IPCMP_RING_DATA);   /* pass the token on */
 			n = take_message(rc, buf, cap, &deadline, 0);
+			if (n == -EAGAIN && st == IPCMP_ABORTED)
+				chan->aborter = ipcmp_stream_aborter(rc->ring.stream);
 			return n == -EAGAIN ? st : n == -ETIMEDOUT && timeout_ms == 0 ? -EAGAIN : n;
 		}
 		if (st < 0)

@@ -472,6 +472,8 @@ static ssize_t chan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int tim
 			if (n >= 0 || (n != -ETIMEDOUT && n != -ENOMSG))
 				return n;
 			send_token(s);          /* pass it on */
+			if (st == IPCMP_ABORTED)
+				chan->aborter = ipcmp_stream_aborter(&s->st->stream);
 			return st;
 		}
 		if (st < 0)

@@ -200,7 +200,7 @@ static long ms_since(const struct timespec *t0)
 	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-static void foreign_object(const struct ipcmp_ops *ops, int zeroed)
+static void foreign_one(const struct ipcmp_ops *ops, int zeroed)
 {
 	const char *name = fixture_name();
 	struct ipcmp_chan *c = NULL;
@@ -227,12 +227,33 @@ static void foreign_object(const struct ipcmp_ops *ops, int zeroed)
 		remove_foreign(ops, name, id);
 }
 
-BACKEND_TEST(foreign_object_written)
+BACKEND_TEST(foreign_object)
 {
-	foreign_object(ops, 0);
+	foreign_one(ops, 0);
+	foreign_one(ops, 1);
 }
 
-BACKEND_TEST(foreign_object_zeroed)
+/* posix-mq: something else at the state object's name, and no queue:
+ * unlink leaves it (the name alone is not a channel). */
+Test(posix_mq, foreign_state_kept, .init = fixture_init, .fini = fixture_fini, .timeout = 60)
 {
-	foreign_object(ops, 1);
+	const struct ipcmp_ops *ops = &ipcmp_posix_mq_ops;
+	char path[IPCMP_NAME_MAX + 32];
+	const char *name;
+	int fd, rc;
+
+	fixture_begin(ops);
+	name = fixture_name();
+	ipcmp_posix_name(path, sizeof(path), name, "mq");
+	fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	cr_assert(ge(int, fd, 0), "%s: shm_open %s: %s", ops->name, path, strerror(errno));
+	rc = ftruncate(fd, 4096) < 0 || write(fd, "not a state object", 18) != 18 ? -errno : 0;
+	close(fd);
+	cr_assert(eq(int, rc, 0), "%s: write %s: %s", ops->name, path, strerror(-rc));
+	rc = ipcmp_unlink(ops, name);
+	cr_assert(eq(int, rc, -EPROTO), "%s: unlink with a foreign object at %s: %s, want -EPROTO",
+		  ops->name, path, rc == 0 ? "removed it" : ipcmp_strerror(rc));
+	cr_assert(eq(int, shm_unlink(path), 0), "%s: the foreign object is gone: %s", ops->name,
+		  strerror(errno));
+	census_assert_clean();
 }

@@ -239,21 +239,26 @@ static int finish(struct sysv_msg *s, int aborted)
  * What a consumer that found nothing says: IPCMP_EOS, IPCMP_ABORTED or 0.
  * SysV: GETALL reads the whole set at one instant; a join or a leave moves
  * JOINED and PRODUCERS in one semop, so PRODUCERS < JOINED in a snapshot
- * is the kernel's undo of a producer that died.
+ * is the kernel's undo of a producer that died, and GETPID names the last
+ * process that changed a semaphore: on PRODUCERS the dead one (the undo),
+ * on ABORTED a producer that aborted (or the consumer that saw a death).
  */
-static int status(struct sysv_msg *s)
+static int status(struct sysv_msg *s, pid_t *aborter)
 {
 	unsigned short v[NSEMS];
 	int rc;
 
 	if (semctl(s->semid, 0, GETALL, (union semun){ .array = v }) < 0)
 		return ipcmp_fail("semctl(GETALL)", gone(errno) ? EIDRM : errno);
-	if (v[ABORTED])
+	if (v[ABORTED]) {
+		*aborter = semctl(s->semid, ABORTED, GETPID);
 		return IPCMP_ABORTED;
+	}
 	if (v[ENDED])
 		return IPCMP_EOS;
 	if (v[PRODUCERS] >= v[JOINED])
 		return 0;
+	*aborter = semctl(s->semid, PRODUCERS, GETPID);
 	if ((rc = finish(s, 1)) < 0)
 		return rc;
 	return IPCMP_ABORTED;
@@ -344,7 +349,7 @@ static int chan_limits(struct ipcmp_limits *lim)
 }
 
 static int chan_close(struct ipcmp_chan *chan);
-static int wait_head(int msqid, const char *name, struct head *h);
+static int wait_ready(int msqid, const char *name, struct head *h);
 
 /* create found a queue under the key: this channel's (-EEXIST, perhaps
  * still being made by another creator) or not (-EPROTO: a key collision). */
@@ -353,7 +358,7 @@ static int existing(key_t key, const char *name)
 	struct head h;
 	int msqid = msgget(key, 0);
 
-	if (msqid < 0 || wait_head(msqid, name, &h) != -EPROTO)
+	if (msqid < 0 || wait_ready(msqid, name, &h) != -EPROTO)
 		return ipcmp_fail("msgget", EEXIST);
 	return ipcmp_fail("msgget", EPROTO);
 }
@@ -469,7 +474,7 @@ static int read_head(int msqid, const char *name, struct head *h)
 
 /* Between the creator's msgget and its header the queue is empty: wait,
  * bounded, for the header; a queue still empty then is not a channel. */
-static int wait_head(int msqid, const char *name, struct head *h)
+static int wait_ready(int msqid, const char *name, struct head *h)
 {
 	struct timespec tick = { 0, 1000000 };
 
@@ -497,7 +502,7 @@ static int chan_open(struct ipcmp_chan *chan)
 	s->producer = 0;
 	if ((s->msqid = msgget(key, 0)) < 0)
 		return ipcmp_fail("msgget", errno);
-	if ((rc = wait_head(s->msqid, chan->name, &h)) < 0)
+	if ((rc = wait_ready(s->msqid, chan->name, &h)) < 0)
 		goto fail;
 	/* The header is untrusted: anyone with write access sends what he likes. */
 	if ((rc = ipcmp_read_limit("/proc/sys/kernel/msgmax", &msgmax)) < 0)
@@ -611,6 +616,7 @@ static ssize_t chan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int tim
 	struct sysv_msg *s = priv(chan);
 	struct timespec deadline;
 	ssize_t n = 0;
+	pid_t aborter = 0;
 	int rc, st;
 
 	ipcmp_deadline(&deadline, CLOCK_MONOTONIC, timeout_ms);
@@ -632,7 +638,7 @@ static ssize_t chan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int tim
 		} else if (rc != -EINPROGRESS && rc != -ETIMEDOUT && rc != -EAGAIN) {
 			return rc;
 		}
-		if ((st = status(s)) == IPCMP_EOS || st == IPCMP_ABORTED) {
+		if ((st = status(s, &aborter)) == IPCMP_EOS || st == IPCMP_ABORTED) {
 			/* over: what is still queued comes first (a producer may
 			 * have died between msgsnd and posting ITEMS) */
 			n = take_message(chan, buf, cap, 0);
@@ -644,6 +650,8 @@ static ssize_t chan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int tim
 				return n;
 			if ((rc = send_token(s)) < 0)   /* pass it on */
 				return rc;
+			if (st == IPCMP_ABORTED && chan->aborter == 0)
+				chan->aborter = aborter > 0 ? aborter : 0;
 			return st;
 		}
 		if (st < 0)
