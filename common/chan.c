@@ -52,7 +52,7 @@ int ipcmp_create(const struct ipcmp_ops *ops, const char *name,
 		return rc;
 	if (attr != NULL)
 		a = *attr;
-	if (a.flags & ~(IPCMP_PRODUCER | IPCMP_CONSUMER))
+	if (a.flags & ~(IPCMP_PRODUCER | IPCMP_CONSUMER | IPCMP_CHECKSUM))
 		return -EINVAL;
 	if ((rc = ipcmp_limits(ops, &lim)) < 0)
 		return rc;
@@ -86,7 +86,7 @@ int ipcmp_open(const struct ipcmp_ops *ops, const char *name, int flags,
 	*out = NULL;
 	if ((rc = ipcmp_name_check(name)) < 0)
 		return rc;
-	if (flags & ~(IPCMP_PRODUCER | IPCMP_CONSUMER))
+	if (flags & ~(IPCMP_PRODUCER | IPCMP_CONSUMER | IPCMP_CHECKSUM))
 		return -EINVAL;
 	if ((chan = chan_alloc(ops, name, flags)) == NULL)
 		return -ENOMEM;
@@ -140,24 +140,31 @@ ssize_t ipcmp_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int timeout_m
 	return n;
 }
 
-int ipcmp_close(struct ipcmp_chan *chan)
+/* A producer leaves its stream first (cleanly or as aborted), then the
+ * handle's resources go, whatever the leave gave. */
+static int chan_end(struct ipcmp_chan *chan, int abort)
 {
-	int rc;
+	int rc = 0, rc2;
 
 	ipcmp_call = NULL;
 	if (chan == NULL)
 		return 0;
-	rc = chan->ops->close(chan);
+	if (chan->flags & IPCMP_PRODUCER)
+		rc = chan->ops->leave(chan, abort);
+	rc2 = chan->ops->close(chan);
 	free(chan->spare);
 	free(chan);
-	return rc;
+	return rc < 0 ? rc : rc2;
 }
 
-/* FIXME(issue 8): the stream protocol does not carry aborts yet; until it
- * does, an abort ends the stream like a close. */
+int ipcmp_close(struct ipcmp_chan *chan)
+{
+	return chan_end(chan, 0);
+}
+
 int ipcmp_abort(struct ipcmp_chan *chan)
 {
-	return ipcmp_close(chan);
+	return chan_end(chan, 1);
 }
 
 int ipcmp_unlink(const struct ipcmp_ops *ops, const char *name)
@@ -182,6 +189,10 @@ const char *ipcmp_strerror(int negative_errno)
 		return "Timed out";
 	case -ENOTRECOVERABLE:
 		return "Channel broken: its lock holder died";
+	case IPCMP_ABORTED:
+		return "Stream aborted: a producer died, failed or gave up";
+	case -ESHUTDOWN:
+		return "Stream over: the channel carries one stream (unlink and create it again)";
 	default:
 		return strerror(-negative_errno);
 	}

@@ -4,13 +4,23 @@
  * A channel has a name, a message size limit (msg_max) and a capacity
  * (messages it holds), fixed when it is created. Messages are byte strings
  * of 0..msg_max bytes; boundaries are preserved; order is FIFO per producer;
- * each message is delivered exactly once. End of stream (IPCMP_EOS) is
- * distinct from an empty message: a consumer sees it once the channel is
- * empty, at least one producer has opened it, and no producer has it open.
+ * each message is delivered exactly once.
+ *
+ * A channel carries one stream. It starts when the first producer opens
+ * the channel. End of stream (IPCMP_EOS, distinct from an empty message) is
+ * what a consumer gets once the channel is drained and every producer that
+ * opened it has closed it. A producer that dies (a signal, SIGKILL), or
+ * gives up with ipcmp_abort, aborts the stream: consumers get its messages,
+ * then IPCMP_ABORTED, never end of stream. Once the stream has ended or
+ * aborted, a producer that opens the channel is refused (-ESHUTDOWN): a
+ * second stream needs a new channel (unlink, create). The same on every
+ * backend; how each family learns of a death is in the backends.
  *
  * Every function returns >= 0 on success and -errno on failure; nothing
  * here prints or exits. Every wait is bounded by timeout_ms: 0 never
- * blocks (-EAGAIN when it would), > 0 waits at most that long (-ETIMEDOUT).
+ * blocks (-EAGAIN when it would), > 0 waits at most that long (-ETIMEDOUT);
+ * a call returns within timeout_ms + IPCMP_TIMEOUT_MARGIN_MS, also when a
+ * peer died holding a lock (on an idle machine: scheduling delays add).
  * The same situation gives the same error on every backend:
  *   -EMSGSIZE   message longer than msg_max, or a receive buffer too small
  *               for the next message (the message is kept for the next call)
@@ -21,6 +31,8 @@
  *               (foreign object, or a SysV key collision)
  *   -EBADF      send on a handle not opened as producer, recv likewise
  *   -EIDRM      SysV: the channel was removed under a waiting call
+ *   -ESHUTDOWN  open as producer after the stream ended or aborted
+ *   -ENOTRECOVERABLE  posix-shm: a process died holding the ring's lock
  */
 #ifndef IPCMP_H
 #define IPCMP_H
@@ -33,12 +45,25 @@
 #define IPCMP_NAME_MAX 32          /* channel name: 1..32 of [A-Za-z0-9_.-] */
 #define IPCMP_EOS (-ENODATA)       /* recv: end of stream, not an error */
 #define IPCMP_ABORTED (-ECONNABORTED)  /* recv: a producer died, failed or aborted */
+#define IPCMP_DAMAGED 1            /* unlink: removed a channel that had lost a part or
+				      whose header was overwritten (owns: such a leftover) */
 
 #define IPCMP_PRODUCER 1           /* roles of a handle, for open and create */
 #define IPCMP_CONSUMER 2
+/* Open and create flag: a producer stamps each message with a checksum,
+ * which every consumer checks (-EBADMSG on a mismatch), so a peer that
+ * rewrites a message in shared memory is caught. Shm backends; the queue
+ * backends accept it and need it not (the kernel holds their messages).
+ * Messages in a ring always carry their producer's sequence number: a
+ * lost, repeated or reordered message gives -EBADMSG. */
+#define IPCMP_CHECKSUM 4
 
 #define IPCMP_MODE_DEFAULT 0600
-#define IPCMP_OPEN_WAIT_MS 2000    /* bound on waiting for a creator to finish */
+/* Open (and create, over an existing object) wait at most this long for a
+ * creator to finish; an object that does not look like a channel by then
+ * (zero-filled, an empty queue) is foreign: -EPROTO. */
+#define IPCMP_OPEN_WAIT_MS 250
+#define IPCMP_TIMEOUT_MARGIN_MS 200   /* a call returns within timeout_ms + this */
 
 struct ipcmp_attr {
 	size_t msg_max;            /* largest message in bytes; 0: backend default */
@@ -65,6 +90,8 @@ struct ipcmp_chan {
 	int flags;                 /* IPCMP_PRODUCER | IPCMP_CONSUMER */
 	void *spare;               /* recv into a small buffer: message kept here */
 	ssize_t spare_len;         /* -1: nothing kept */
+	pid_t aborter;             /* recv gave IPCMP_ABORTED: the producer that aborted
+				      or died, when known (0: not) */
 	_Alignas(max_align_t) unsigned char priv[];   /* ops->priv_size bytes */
 };
 
@@ -87,8 +114,17 @@ struct ipcmp_ops {
 	int (*open)(struct ipcmp_chan *);
 	int (*send)(struct ipcmp_chan *, const void *buf, size_t len, int timeout_ms);
 	ssize_t (*recv)(struct ipcmp_chan *, void *buf, size_t cap, int timeout_ms);
+	/* a producer handle leaves its stream, before close: cleanly, or
+	 * (abort) so that consumers get IPCMP_ABORTED */
+	int (*leave)(struct ipcmp_chan *, int abort);
 	int (*close)(struct ipcmp_chan *);              /* releases the handle's resources */
-	int (*unlink)(const char *name);                /* -ENOENT when already gone */
+	/* Removes the channel, after checking that its objects are this
+	 * backend's channel (-EPROTO when not). -ENOENT when already gone. */
+	int (*unlink)(const char *name);
+	/* Is this object one of this backend's channels? kind, object and id
+	 * as the census lists them (common/census.h). 1 with the channel's
+	 * name, 0, or -errno. */
+	int (*owns)(const char *kind, const char *object, long id, char *channel, size_t size);
 };
 
 /* The backends, in report order, NULL-terminated. */
@@ -115,10 +151,9 @@ int ipcmp_posix_name(char *buf, size_t size, const char *name, const char *suffi
 key_t ipcmp_sysv_key(const char *name);
 #define IPCMP_POSIX_PREFIX "/ipcmp."
 
-/* SysV objects have no names: these read the channel name from an object's
- * header (ring or header record). 0 when it is an ipcmp channel, else -errno. */
-int ipcmp_sysv_shm_channel(int shmid, char *name, size_t size);
-int ipcmp_sysv_msg_channel(int msqid, char *name, size_t size);
+/* The channel of a POSIX object name "/ipcmp.CHANNEL.suffix" (suffix NULL:
+ * "/ipcmp.CHANNEL"): 1 with the channel's name, 0 when it is not one. */
+int ipcmp_posix_channel(const char *object, const char *suffix, char *channel, size_t size);
 
 /* limits.c: one number from /proc/sys ("/proc/sys/kernel/msgmnb"). */
 int ipcmp_read_limit(const char *path, size_t *val);

@@ -7,6 +7,14 @@
  * stored in the channel and checked on open (-EPROTO on a mismatch).
  * POSIX: objects have names of their own, "/ipcmp.NAME" and "/ipcmp.NAME.SUFFIX"
  * (shm_open and mq_open take "/name"; sem_open's show up as /dev/shm/sem.*).
+ * Each suffix belongs to one backend and one kind of object, and no suffix
+ * ends another, so two backends' objects never share a name, whatever dots
+ * the channel names hold:
+ *   posix-shm  shm_open  /ipcmp.NAME.ring    sem_open /ipcmp.NAME.{lock,items,slots}
+ *   posix-mq   mq_open   /ipcmp.NAME         shm_open /ipcmp.NAME.mq
+ * SysV: both SysV backends key a channel's objects by ipcmp_sysv_key(NAME),
+ * so a name is a channel of one of them at a time: the other's create gives
+ * -EEXIST and its open and unlink never touch it (its own object is absent).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -57,4 +65,27 @@ key_t ipcmp_sysv_key(const char *name)
 	if (h == 0)             /* 0 is IPC_PRIVATE */
 		h = 1;
 	return (key_t)h;
+}
+
+int ipcmp_posix_channel(const char *object, const char *suffix, char *channel, size_t size)
+{
+	size_t plen = strlen(IPCMP_POSIX_PREFIX), len;
+
+	if (strncmp(object, IPCMP_POSIX_PREFIX, plen) != 0)
+		return 0;
+	object += plen;
+	len = strlen(object);
+	if (suffix != NULL) {
+		size_t slen = strlen(suffix);
+
+		if (len <= slen + 1 || object[len - slen - 1] != '.' ||
+		    strcmp(object + len - slen, suffix) != 0)
+			return 0;
+		len -= slen + 1;
+	}
+	if (len >= size)
+		return 0;
+	memcpy(channel, object, len);
+	channel[len] = '\0';
+	return ipcmp_name_check(channel) == 0;
 }

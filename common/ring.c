@@ -15,11 +15,9 @@
 _Static_assert(sizeof(struct ipcmp_ring_hdr) == 128, "ring header is 128 bytes");
 _Static_assert(offsetof(struct ipcmp_ring_hdr, head) == 72, "head at 72");
 
-struct slot {
-	uint32_t len;
-	uint32_t unused;
-	unsigned char data[];
-};
+#define slot ipcmp_ring_slot
+
+_Static_assert(sizeof(struct ipcmp_ring_slot) == 24, "slot header is 24 bytes");
 
 static size_t slot_size(size_t msg_max)
 {
@@ -28,13 +26,13 @@ static size_t slot_size(size_t msg_max)
 
 static struct slot *slot_at(const struct ipcmp_ring *r, uint64_t i)
 {
-	return (struct slot *)((char *)r->hdr + sizeof(struct ipcmp_ring_hdr) +
+	return (struct slot *)((char *)r->hdr + IPCMP_RING_SLOTS_OFFSET +
 			       (size_t)(i % r->capacity) * r->slot_size);
 }
 
 size_t ipcmp_ring_size(size_t msg_max, size_t capacity)
 {
-	return sizeof(struct ipcmp_ring_hdr) + capacity * slot_size(msg_max);
+	return IPCMP_RING_SLOTS_OFFSET + capacity * slot_size(msg_max);
 }
 
 void ipcmp_ring_init(struct ipcmp_ring *r, void *mem, size_t size, const char *name,
@@ -42,7 +40,7 @@ void ipcmp_ring_init(struct ipcmp_ring *r, void *mem, size_t size, const char *n
 {
 	struct ipcmp_ring_hdr *h = mem;
 
-	memset(h, 0, sizeof(*h));
+	memset(mem, 0, sizeof(struct ipcmp_ring_top));
 	strncpy(h->name, name, sizeof(h->name) - 1);
 	h->version = IPCMP_RING_VERSION;
 	h->msg_max = (uint32_t)msg_max;
@@ -50,6 +48,8 @@ void ipcmp_ring_init(struct ipcmp_ring *r, void *mem, size_t size, const char *n
 	h->slot_size = (uint32_t)slot_size(msg_max);
 	STORE(h->magic, IPCMP_RING_MAGIC);
 	r->hdr = h;
+	r->top = mem;
+	r->stream = &((struct ipcmp_ring_top *)mem)->stream;
 	r->size = size;
 	r->msg_max = msg_max;
 	r->capacity = capacity;
@@ -64,7 +64,8 @@ void ipcmp_ring_set_ready(struct ipcmp_ring *r)
 /*
  * An opener can find the object between its creation and the creator's
  * last step (SysV: the semget + semctl(SETALL) race; POSIX: shm_open before
- * sem_open). Wait, bounded, for `ready`; a foreign object is not waited for.
+ * sem_open). Wait, bounded, for `ready`; a foreign object is not waited for,
+ * and one still zero-filled after IPCMP_OPEN_WAIT_MS is foreign too.
  */
 int ipcmp_ring_wait_ready(void *mem, size_t size)
 {
@@ -81,7 +82,7 @@ int ipcmp_ring_wait_ready(void *mem, size_t size)
 			return 0;
 		nanosleep(&tick, NULL);
 	}
-	return -ETIMEDOUT;
+	return LOAD(h->magic) == 0 ? -EPROTO : -ETIMEDOUT;
 }
 
 /* Is this object an ipcmp channel of this name (whatever state it is in)? */
@@ -116,6 +117,8 @@ int ipcmp_ring_attach(struct ipcmp_ring *r, void *mem, size_t size, const char *
 	if (tail - head > capacity)
 		return -EBADMSG;
 	r->hdr = h;
+	r->top = mem;
+	r->stream = &((struct ipcmp_ring_top *)mem)->stream;
 	r->size = size;
 	r->msg_max = msg_max;
 	r->capacity = capacity;
@@ -138,10 +141,25 @@ static int ring_sane(const struct ipcmp_ring *r, uint64_t *head, uint64_t *tail)
 	return 0;
 }
 
-/* Caller holds the lock and a free slot. */
-int ipcmp_ring_put(const struct ipcmp_ring *r, const void *buf, size_t len)
+/* FNV-1a over the length, the sequence number and the payload: it catches
+ * a payload rewritten in place, not a forger who recomputes it. */
+static uint32_t checksum(const void *buf, size_t len, uint64_t seq)
 {
-	uint64_t head, tail;
+	const unsigned char *p = buf;
+	uint32_t h = 2166136261u ^ (uint32_t)len;
+
+	h = (h ^ (uint32_t)seq) * 16777619u;
+	h = (h ^ (uint32_t)(seq >> 32)) * 16777619u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+/* Caller holds the lock and a free slot; producer is its registry place. */
+int ipcmp_ring_put(const struct ipcmp_ring *r, const void *buf, size_t len, int producer,
+		   int sum)
+{
+	uint64_t head, tail, seq;
 	struct slot *s;
 	int rc;
 
@@ -149,20 +167,31 @@ int ipcmp_ring_put(const struct ipcmp_ring *r, const void *buf, size_t len)
 		return rc;
 	if (tail - head == r->capacity)     /* we hold a slot, so the ring lied */
 		return -EBADMSG;
+	if (producer < 0 || producer >= IPCMP_STREAM_PRODUCERS)
+		return -EINVAL;
+	seq = LOAD(r->top->sent[producer]);
 	s = slot_at(r, tail);
 	if (len > 0)
 		memcpy(s->data, buf, len);
+	STORE(s->producer, (uint32_t)producer);
+	STORE(s->seq, seq);
+	STORE(s->flags, sum ? IPCMP_SLOT_SUM : 0u);
+	STORE(s->sum, sum ? checksum(buf, len, seq) : 0u);
 	STORE(s->len, (uint32_t)len);
+	STORE(r->top->sent[producer], seq + 1);
 	STORE(r->hdr->tail, tail + 1);
 	return 0;
 }
 
-/* Caller holds the lock and an item; -EAGAIN: the ring is empty. */
+/*
+ * Caller holds the lock and an item; -EAGAIN: the ring is empty. The
+ * payload is checked in the caller's copy, which no peer can change.
+ */
 ssize_t ipcmp_ring_get(const struct ipcmp_ring *r, void *buf, size_t cap)
 {
-	uint64_t head, tail;
+	uint64_t head, tail, seq;
+	uint32_t len, producer, flags, sum;
 	struct slot *s;
-	uint32_t len;
 	int rc;
 
 	if ((rc = ring_sane(r, &head, &tail)) < 0)
@@ -171,47 +200,20 @@ ssize_t ipcmp_ring_get(const struct ipcmp_ring *r, void *buf, size_t cap)
 		return -EAGAIN;
 	s = slot_at(r, head);
 	len = LOAD(s->len);
-	if (len > r->msg_max)
-		return -EBADMSG;
+	producer = LOAD(s->producer);
+	seq = LOAD(s->seq);
+	flags = LOAD(s->flags);
+	sum = LOAD(s->sum);
+	if (len > r->msg_max || producer >= IPCMP_STREAM_PRODUCERS ||
+	    seq != LOAD(r->top->taken[producer]))
+		return -EBADMSG;            /* corrupt, lost, repeated or reordered */
 	if (len > cap)
 		return -EMSGSIZE;
 	if (len > 0)
 		memcpy(buf, s->data, len);
+	if ((flags & IPCMP_SLOT_SUM) && checksum(buf, len, seq) != sum)
+		return -EBADMSG;            /* rewritten in place */
+	STORE(r->top->taken[producer], seq + 1);
 	STORE(r->hdr->head, head + 1);
 	return (ssize_t)len;
-}
-
-int ipcmp_ring_empty(const struct ipcmp_ring *r)
-{
-	return LOAD(r->hdr->head) == LOAD(r->hdr->tail);
-}
-
-void ipcmp_ring_mark_seen(const struct ipcmp_ring *r)
-{
-	STORE(r->hdr->producers_seen, 1u);
-}
-
-int ipcmp_ring_seen(const struct ipcmp_ring *r)
-{
-	return LOAD(r->hdr->producers_seen) != 0;
-}
-
-uint32_t ipcmp_ring_producers(const struct ipcmp_ring *r)
-{
-	return LOAD(r->hdr->producers);
-}
-
-/* Returns the new count; never wraps below zero, whatever the header held. */
-uint32_t ipcmp_ring_producers_add(const struct ipcmp_ring *r, int delta)
-{
-	uint32_t n = LOAD(r->hdr->producers);
-
-	if (delta > 0) {
-		n++;
-		ipcmp_ring_mark_seen(r);
-	} else if (delta < 0 && n > 0) {
-		n--;
-	}
-	STORE(r->hdr->producers, n);
-	return n;
 }

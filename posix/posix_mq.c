@@ -3,7 +3,8 @@
  *
  * One queue (mq_open, mq_timedsend, mq_timedreceive) carries the messages,
  * named /ipcmp.NAME; a small shared-memory object /ipcmp.NAME.mq holds what
- * a queue cannot: the producer count behind end of stream. Read it beside
+ * a queue cannot: the stream's state (common/stream.h), with the producers
+ * registered by pid, since POSIX has no undo to tell of a death. Read it beside
  * sysv/sysv_msg.c: the same functions in the same order, so each call faces
  * its System V counterpart.
  *
@@ -30,11 +31,16 @@
 #include <unistd.h>
 
 #include "ipcmp.h"
+#include "stream.h"
 
 enum { EOS = 0, DATA = 1 };        /* message priorities */
 
 #define STATE_MAGIC 0x514d5049u    /* "IPMQ" little-endian */
-#define STATE_VERSION 1u
+#define STATE_VERSION 2u
+
+/* A consumer's wait is cut into slices; between two it checks that the
+ * producers live. */
+#define SLICE_MS 50
 
 /*
  * What the kernel charges against RLIMIT_MSGQUEUE per queue (mq_overview(7),
@@ -60,19 +66,16 @@ struct state {
 	uint32_t msg_max;          /* must agree with the queue's mq_msgsize */
 	uint32_t capacity;         /* and mq_maxmsg */
 	uint32_t ready;            /* written last: the queue exists */
-	uint32_t producers;        /* producer handles open */
-	uint32_t producers_seen;   /* some producer opened: end of stream is possible */
 	uint32_t token;            /* 1 while an EOS token is in the queue */
-	uint32_t waiters;          /* consumers blocked in mq_timedreceive */
-	uint32_t unused;
+	struct ipcmp_stream stream;   /* end, abort, the producers */
 };
 
-_Static_assert(sizeof(struct state) == 80, "state is 80 bytes");
+_Static_assert(sizeof(struct state) == 640, "state is 640 bytes");
 
 struct posix_mq {
 	mqd_t mqd;                 /* (mqd_t)-1: none */
 	struct state *st;          /* NULL: not mapped */
-	pid_t producer;            /* the process counted in producers; 0: none */
+	struct ipcmp_stream_member member;   /* a producer's place in the stream */
 };
 
 static const struct timespec zero = { 0, 0 };   /* a deadline that has passed: do not wait */
@@ -132,25 +135,11 @@ static int transmit(struct posix_mq *s, const void *buf, size_t len, unsigned pr
 	}
 }
 
-/* After a wait ran out, or before one: the queue is drained and every
- * producer is gone. Producers are read before the queue: a producer's
- * sends all happen before its close. */
-static int at_end(struct posix_mq *s)
-{
-	struct mq_attr a;
-
-	if (LOAD(s->st->producers) != 0 || LOAD(s->st->producers_seen) == 0)
-		return 0;
-	if (mq_getattr(s->mqd, &a) < 0)
-		return ipcmp_fail("mq_getattr", errno);
-	return a.mq_curmsgs == 0;
-}
-
 /*
- * Sends the EOS token unless one is queued already (token 0 -> 1). The
- * token takes one of the queue's capacity places, so it is sent only to
- * wake a consumer that waits, and never waits for room itself: a consumer
- * that does not wait finds the end by at_end before it would.
+ * Sends the EOS token unless one is queued already (token 0 -> 1): it
+ * wakes a waiting consumer at once. It takes one of the queue's places,
+ * and never waits for room: with the queue full, consumers find the end
+ * by their status check within a slice.
  */
 static int send_token(struct posix_mq *s)
 {
@@ -162,41 +151,24 @@ static int send_token(struct posix_mq *s)
 		return 0;
 	if ((rc = transmit(s, "", 0, EOS, &zero)) < 0)
 		STORE(s->st->token, 0u);
-	return rc == -ETIMEDOUT ? 0 : rc;
+	return rc == -ETIMEDOUT || rc == -EAGAIN ? 0 : rc;
 }
 
-/* POSIX: no undo; a producer that dies without closing stays counted, and
- * its consumers get -ETIMEDOUT, not end of stream (sysv-msg: SEM_UNDO). */
+/* POSIX: no undo; the producer registers in the state with its pid, and
+ * consumers check that it lives (common/stream.c). */
 static int producer_join(struct posix_mq *s)
 {
-	__atomic_add_fetch(&s->st->producers, 1u, __ATOMIC_SEQ_CST);
-	STORE(s->st->producers_seen, 1u);      /* after the count: see at_end */
-	s->producer = getpid();
-	return 0;
+	return ipcmp_stream_join(&s->st->stream, &s->member);
 }
 
-/*
- * The last producer out wakes the consumers that wait: it decrements, then
- * reads waiters; a consumer increments waiters, then reads producers (in
- * at_end). With sequentially consistent atomics one of the two sees the
- * other, so no consumer sleeps through the end. A handle inherited over
- * fork() is counted in the process that opened it, as on sysv-msg.
- */
-static int producer_leave(struct posix_mq *s)
+/* The producer that leaves last ends the stream (one that aborts aborts
+ * it) and sends the token. A handle inherited over fork() leaves only in
+ * the process that joined, as on sysv-msg. */
+static int chan_leave(struct ipcmp_chan *chan, int abort)
 {
-	uint32_t n = LOAD(s->st->producers);
+	struct posix_mq *s = priv(chan);
 
-	if (s->producer != getpid()) {
-		s->producer = 0;
-		return 0;
-	}
-	s->producer = 0;
-	do {
-		if (n == 0)             /* never wraps below zero */
-			break;
-	} while (!__atomic_compare_exchange_n(&s->st->producers, &n, n - 1, 0,
-					      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
-	if (n > 1 || LOAD(s->st->waiters) == 0)
+	if (s->st == NULL || ipcmp_stream_leave(&s->st->stream, &s->member, abort) <= 0)
 		return 0;
 	return send_token(s);
 }
@@ -254,6 +226,34 @@ static int chan_limits(struct ipcmp_limits *lim)
 }
 
 static int chan_close(struct ipcmp_chan *chan);
+static int wait_ready(struct state *st, const char *name);
+
+/* create found a state object under the name: this channel's (-EEXIST,
+ * perhaps still being made by another creator) or not (-EPROTO). */
+static int existing(const char *spath, const char *name)
+{
+	struct timespec tick = { 0, 1000000 };
+	struct stat sb;
+	void *mem;
+	int fd, rc;
+
+	if ((fd = shm_open(spath, O_RDONLY, 0)) < 0)
+		return ipcmp_fail("shm_open", EEXIST);
+	for (int waited = 0; fstat(fd, &sb) == 0 && (size_t)sb.st_size < sizeof(struct state) &&
+			     waited < IPCMP_OPEN_WAIT_MS; waited++)
+		nanosleep(&tick, NULL);
+	if ((size_t)sb.st_size < sizeof(struct state)) {
+		close(fd);
+		return ipcmp_fail("shm_open", EPROTO);
+	}
+	mem = mmap(NULL, sizeof(struct state), PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (mem == MAP_FAILED)
+		return ipcmp_fail("shm_open", EEXIST);
+	rc = wait_ready(mem, name);
+	munmap(mem, sizeof(struct state));
+	return ipcmp_fail("shm_open", rc == -EPROTO ? EPROTO : EEXIST);
+}
 
 static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 {
@@ -266,7 +266,7 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 
 	s->mqd = (mqd_t)-1;
 	s->st = NULL;
-	s->producer = 0;
+	s->member.pid = 0;
 	/* chan.c checked each limit alone; the byte budget is a product. */
 	if (charge(attr->msg_max, attr->capacity) > rlimit_msgqueue())
 		return ipcmp_fail("RLIMIT_MSGQUEUE (capacity x (msg_max + kernel overhead) bytes)", EINVAL);
@@ -276,7 +276,7 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	/* The state first: an opener that finds the queue finds the state. */
 	/* POSIX: the umask applies to the mode, as for open(2). */
 	if ((fd = shm_open(spath, O_RDWR | O_CREAT | O_EXCL, attr->mode)) < 0)
-		return ipcmp_fail("shm_open", errno);
+		return errno == EEXIST ? existing(spath, chan->name) : ipcmp_fail("shm_open", errno);
 	made++;
 	if ((rc = posix_fallocate(fd, 0, (off_t)sizeof(struct state))) != 0) {
 		close(fd);
@@ -295,10 +295,16 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	s->st->version = STATE_VERSION;
 	s->st->msg_max = (uint32_t)attr->msg_max;
 	s->st->capacity = (uint32_t)attr->capacity;
+	ipcmp_stream_init(&s->st->stream);
 	STORE(s->st->magic, STATE_MAGIC);
 
-	/* POSIX: the queue's sizes are fixed here, by mq_maxmsg and mq_msgsize. */
+	/* POSIX: the queue's sizes are fixed here, by mq_maxmsg and mq_msgsize.
+	 * The state is ours, so a queue under the name is somebody else's. */
 	s->mqd = mq_open(qpath, O_RDWR | O_CREAT | O_EXCL, attr->mode, &ma);
+	if (s->mqd == (mqd_t)-1 && errno == EEXIST) {
+		rc = ipcmp_fail("mq_open", EPROTO);
+		goto fail;
+	}
 	if (s->mqd == (mqd_t)-1) {
 		/* EMFILE: descriptors, or the user's RLIMIT_MSGQUEUE bytes
 		 * (taken by his other queues); ENOSPC: fs.mqueue.queues_max */
@@ -318,7 +324,6 @@ fail:
 	if (made > 1)
 		mq_unlink(qpath);
 	shm_unlink(spath);
-	s->producer = 0;
 	chan_close(chan);
 	return rc;
 }
@@ -344,7 +349,7 @@ static int wait_ready(struct state *st, const char *name)
 		}
 		nanosleep(&tick, NULL);
 	}
-	return -ETIMEDOUT;
+	return LOAD(st->magic) == 0 ? -EPROTO : -ETIMEDOUT;
 }
 
 static int chan_open(struct ipcmp_chan *chan)
@@ -358,7 +363,7 @@ static int chan_open(struct ipcmp_chan *chan)
 
 	s->mqd = (mqd_t)-1;
 	s->st = NULL;
-	s->producer = 0;
+	s->member.pid = 0;
 	ipcmp_posix_name(qpath, sizeof(qpath), chan->name, NULL);
 	ipcmp_posix_name(spath, sizeof(spath), chan->name, "mq");
 	/* Consumers send too: they pass the EOS token on. */
@@ -418,52 +423,67 @@ static int chan_send(struct ipcmp_chan *chan, const void *buf, size_t len, int t
 }
 
 /*
- * POSIX: mq_timedreceive waits itself, bounded by the deadline. It needs a
- * buffer of mq_msgsize bytes at least (chan.c gives cap >= msg_max, which
- * open read from the queue), and the kernel never returns more; the length
- * is checked all the same, and so is the priority (a stranger's message).
+ * POSIX: mq_timedreceive waits itself, bounded by the deadline, cut into
+ * slices here. It needs a buffer of mq_msgsize bytes at least (chan.c gives
+ * cap >= msg_max, which open read from the queue), and the kernel never
+ * returns more; the length is checked all the same, and so is the priority
+ * (a stranger's message). -ETIMEDOUT: nothing to take; -ENOMSG: the token.
  */
+static ssize_t take_message(struct ipcmp_chan *chan, void *buf, size_t cap,
+			    const struct timespec *deadline)
+{
+	struct posix_mq *s = priv(chan);
+	unsigned prio;
+	ssize_t n = receive(s, buf, cap, &prio, deadline);
+
+	if (n < 0)
+		return n;
+	if (prio == DATA && (size_t)n <= chan->msg_max)
+		return n;
+	if (prio != EOS || n != 0)
+		return -EBADMSG;        /* a stranger's message */
+	STORE(s->st->token, 0u);
+	return -ENOMSG;
+}
+
 static ssize_t chan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int timeout_ms)
 {
 	struct posix_mq *s = priv(chan);
-	struct timespec deadline;
-	unsigned prio;
+	struct timespec deadline, slice, left;
 	ssize_t n;
-	int end;
+	int st, moved;
 
 	ipcmp_deadline(&deadline, CLOCK_REALTIME, timeout_ms);
 	for (;;) {
-		n = receive(s, buf, cap, &prio, &zero);
-		if (n == -ETIMEDOUT) {          /* empty: the end, or wait */
-			if ((end = at_end(s)) != 0)
-				return end < 0 ? end : IPCMP_EOS;
-			if (timeout_ms == 0)
-				return -EAGAIN;
-			__atomic_add_fetch(&s->st->waiters, 1u, __ATOMIC_SEQ_CST);
-			if ((end = at_end(s)) == 0)
-				n = receive(s, buf, cap, &prio, &deadline);
-			__atomic_sub_fetch(&s->st->waiters, 1u, __ATOMIC_SEQ_CST);
-			if (end != 0)
-				return end < 0 ? end : IPCMP_EOS;
-			if (n == -ETIMEDOUT) {
-				end = at_end(s);
-				return end < 0 ? end : end ? IPCMP_EOS : -ETIMEDOUT;
-			}
+		slice = zero;
+		if (timeout_ms > 0) {
+			ipcmp_deadline(&slice, CLOCK_REALTIME, SLICE_MS);
+			if (slice.tv_sec > deadline.tv_sec ||
+			    (slice.tv_sec == deadline.tv_sec && slice.tv_nsec > deadline.tv_nsec))
+				slice = deadline;
 		}
-		if (n < 0)
+		n = take_message(chan, buf, cap, &slice);
+		if (n >= 0 || (n != -ETIMEDOUT && n != -ENOMSG))
 			return n;
-		if (prio == DATA && (size_t)n <= chan->msg_max)
-			return n;
-		if (prio != EOS || n != 0)
-			return -EBADMSG;        /* a stranger's message */
-		/* The token: pass it on if another consumer waits, unless a
-		 * producer came back since it was sent (then drop it). */
-		if (LOAD(s->st->producers) == 0) {
-			if (LOAD(s->st->waiters) == 0 || transmit(s, "", 0, EOS, &zero) < 0)
-				STORE(s->st->token, 0u);
-			return IPCMP_EOS;
+		st = ipcmp_stream_status(&s->st->stream, NULL, NULL, &moved);
+		if (st == IPCMP_EOS || st == IPCMP_ABORTED) {
+			/* over: what is still queued comes first */
+			n = take_message(chan, buf, cap, &zero);
+			if (n >= 0 || (n != -ETIMEDOUT && n != -ENOMSG))
+				return n;
+			send_token(s);          /* pass it on */
+			if (st == IPCMP_ABORTED)
+				chan->aborter = ipcmp_stream_aborter(&s->st->stream);
+			return st;
 		}
-		STORE(s->st->token, 0u);
+		if (st < 0)
+			return st;
+		if (n == -ENOMSG)               /* a stale token */
+			continue;
+		if (timeout_ms == 0)
+			return -EAGAIN;
+		if (ipcmp_remaining(&deadline, CLOCK_REALTIME, &left) < 0)
+			return -ETIMEDOUT;
 	}
 }
 
@@ -472,10 +492,8 @@ static int chan_close(struct ipcmp_chan *chan)
 	struct posix_mq *s = priv(chan);
 	int rc = 0;
 
-	if (s->producer != 0 && s->st != NULL)
-		rc = producer_leave(s);
 	/* POSIX: mq_close is the whole of detaching; the name may be gone already. */
-	if (s->mqd != (mqd_t)-1 && mq_close(s->mqd) < 0 && rc == 0)
+	if (s->mqd != (mqd_t)-1 && mq_close(s->mqd) < 0)
 		rc = ipcmp_fail("mq_close", errno);
 	s->mqd = (mqd_t)-1;
 	if (s->st != NULL && munmap(s->st, sizeof(struct state)) < 0 && rc == 0)
@@ -484,28 +502,90 @@ static int chan_close(struct ipcmp_chan *chan)
 	return rc;
 }
 
-/* Removes both names; those open stay usable until closed. */
+enum { MISSING, OURS, HALF_MADE, FOREIGN };
+
+/* What the object at path holds: this channel's state, nothing yet (empty
+ * or zeroed: a create cut short), or something else wrote there. */
+static int state_holds(const char *path, const char *name)
+{
+	char stored[sizeof(((struct state *)0)->name)];
+	struct stat st;
+	struct state *m;
+	int fd, rc;
+
+	if ((fd = shm_open(path, O_RDONLY, 0)) < 0)
+		return errno == ENOENT ? MISSING : ipcmp_fail("shm_open", errno);
+	if (fstat(fd, &st) < 0) {
+		rc = ipcmp_fail("fstat", errno);
+		close(fd);
+		return rc;
+	}
+	if ((size_t)st.st_size < sizeof(struct state)) {
+		close(fd);
+		return st.st_size == 0 ? HALF_MADE : FOREIGN;
+	}
+	m = mmap(NULL, sizeof(struct state), PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return ipcmp_fail("mmap", errno);
+	memcpy(stored, m->name, sizeof(stored));
+	stored[sizeof(stored) - 1] = '\0';
+	rc = m->magic == 0 ? HALF_MADE :
+	     m->magic == STATE_MAGIC && strcmp(stored, name) == 0 ? OURS : FOREIGN;
+	munmap(m, sizeof(struct state));
+	return rc;
+}
+
+/* Does the channel's queue exist? 1, 0, or -errno. */
+static int queue_present(const char *qpath)
+{
+	mqd_t mqd = mq_open(qpath, O_RDONLY);
+
+	if (mqd == (mqd_t)-1)
+		return errno == ENOENT ? 0 : ipcmp_fail("mq_open", errno);
+	mq_close(mqd);
+	return 1;
+}
+
+/*
+ * Removes both names, once the state is known to be this channel's
+ * (-EPROTO: something else is there, and nothing is removed); those open
+ * stay usable until closed. A queue without its state is not ours: create
+ * makes the state first, and unlink removes it last. A state overwritten
+ * or cut short beside the queue, or a queue gone, is a damaged channel:
+ * removed, IPCMP_DAMAGED.
+ */
 static int chan_unlink(const char *name)
 {
-	char path[PATH_LEN];
-	int gone = 0, rc = 0;
+	char qpath[PATH_LEN], spath[PATH_LEN];
+	int state, queue;
 
-	ipcmp_posix_name(path, sizeof(path), name, NULL);
-	if (mq_unlink(path) < 0) {
-		if (errno != ENOENT)
-			return ipcmp_fail("mq_unlink", errno);
-		gone++;
-	}
-	ipcmp_posix_name(path, sizeof(path), name, "mq");
-	if (shm_unlink(path) < 0) {
-		if (errno == ENOENT)
-			gone++;
-		else
-			rc = ipcmp_fail("shm_unlink", errno);
-	}
-	if (gone == 2)
-		return ipcmp_fail("mq_unlink", ENOENT);
-	return rc;
+	ipcmp_posix_name(qpath, sizeof(qpath), name, NULL);
+	ipcmp_posix_name(spath, sizeof(spath), name, "mq");
+	if ((state = state_holds(spath, name)) < 0)
+		return state;
+	if ((queue = queue_present(qpath)) < 0)
+		return queue;
+	if (state == MISSING)
+		return queue ? -EPROTO : ipcmp_fail("mq_unlink", ENOENT);
+	if (state == FOREIGN && !queue)
+		return -EPROTO;
+	if (queue && mq_unlink(qpath) < 0 && errno != ENOENT)
+		return ipcmp_fail("mq_unlink", errno);
+	if (shm_unlink(spath) < 0 && errno != ENOENT)
+		return ipcmp_fail("shm_unlink", errno);
+	return state == OURS && queue ? 0 : IPCMP_DAMAGED;
+}
+
+/* POSIX: objects have names; the kind and suffix tell which of ours it is. */
+static int chan_owns(const char *kind, const char *object, long id, char *channel, size_t size)
+{
+	(void)id;
+	if (strcmp(kind, "mqueue") == 0)
+		return ipcmp_posix_channel(object, NULL, channel, size);
+	if (strcmp(kind, "posix-shm") == 0)
+		return ipcmp_posix_channel(object, "mq", channel, size);
+	return 0;
 }
 
 const struct ipcmp_ops ipcmp_posix_mq_ops = {
@@ -518,6 +598,8 @@ const struct ipcmp_ops ipcmp_posix_mq_ops = {
 	.open = chan_open,
 	.send = chan_send,
 	.recv = chan_recv,
+	.leave = chan_leave,
 	.close = chan_close,
 	.unlink = chan_unlink,
+	.owns = chan_owns,
 };

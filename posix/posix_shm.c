@@ -3,7 +3,7 @@
  *
  * One object (shm_open, mmap) holds the ring of common/ring.h; three named
  * semaphores (sem_open, sem_timedwait) guard it, all named from the channel
- * by ipcmp_posix_name: /ipcmp.NAME and /ipcmp.NAME.{lock,items,slots}.
+ * by ipcmp_posix_name: /ipcmp.NAME.ring and /ipcmp.NAME.{lock,items,slots}.
  * Read it beside sysv/sysv_shm.c: the same functions in the same order, so
  * each call faces its System V counterpart.
  *
@@ -17,22 +17,23 @@
 #include <semaphore.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ipcmp.h"
-#include "ring.h"
+#include "ringchan.h"
 
-enum { LOCK, ITEMS, SLOTS, NSEMS };
+/* LOCK, ITEMS and SLOTS are the protocol's LOCK, DATA and ROOM (ringchan.h). */
+enum { LOCK = IPCMP_RING_LOCK, ITEMS = IPCMP_RING_DATA, SLOTS = IPCMP_RING_ROOM, NSEMS };
 
 static const char *const sem_suffix[NSEMS] = { "lock", "items", "slots" };
 
 #define PATH_LEN (sizeof(IPCMP_POSIX_PREFIX) + IPCMP_NAME_MAX + 8)
 
 struct posix_shm {
+	struct ipcmp_ringchan rc;  /* first: the protocol's part of the handle */
 	sem_t *sem[NSEMS];         /* SEM_FAILED: none */
-	struct ipcmp_ring ring;    /* ring.hdr NULL: not mapped */
-	int producer;              /* counted in the ring header */
 };
 
 static struct posix_shm *priv(struct ipcmp_chan *chan)
@@ -40,17 +41,24 @@ static struct posix_shm *priv(struct ipcmp_chan *chan)
 	return (struct posix_shm *)chan->priv;
 }
 
+static sem_t *sem_of(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem)
+{
+	return ((struct posix_shm *)rc)->sem[sem];
+}
+
 /*
  * POSIX: sem_timedwait takes an absolute CLOCK_REALTIME deadline, so after
  * EINTR the same deadline is simply passed again. A semaphore whose name was
- * unlinked goes on working for those who have it open.
+ * unlinked goes on working for those who have it open. No undo: a holder
+ * of the lock that dies keeps it (ringchan.c finds it dead by its pid).
  */
-static int take_sem(sem_t *sem, const struct timespec *deadline)
+static int take(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem, const struct timespec *deadline)
 {
 	for (;;) {
-		int rc = deadline == NULL ? sem_trywait(sem) : sem_timedwait(sem, deadline);
+		int r = deadline == NULL ? sem_trywait(sem_of(rc, sem)) :
+					   sem_timedwait(sem_of(rc, sem), deadline);
 
-		if (rc == 0)
+		if (r == 0)
 			return 0;
 		if (errno == EINTR)
 			continue;
@@ -62,76 +70,29 @@ static int take_sem(sem_t *sem, const struct timespec *deadline)
 	}
 }
 
-static int take(struct posix_shm *s, int sem, const struct timespec *deadline)
+static int post(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem)
 {
-	return take_sem(s->sem[sem], deadline);
-}
-
-/* POSIX: no undo; a holder that dies keeps the lock, and we say so. */
-static int lock(struct posix_shm *s)
-{
-	struct timespec deadline;
-	int rc;
-
-	ipcmp_deadline(&deadline, CLOCK_REALTIME, IPCMP_LOCK_WAIT_MS);
-	rc = take(s, LOCK, &deadline);
-	return rc == -ETIMEDOUT ? -ENOTRECOVERABLE : rc;
+	return sem_post(sem_of(rc, sem)) < 0 ? ipcmp_fail("sem_post", errno) : 0;
 }
 
 /* POSIX: two calls; a semaphore is one counter, never a set. */
-static int unlock_and_post(struct posix_shm *s, int sem)
+static int unlock_and_post(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem)
 {
-	if (sem_post(s->sem[LOCK]) < 0 || sem_post(s->sem[sem]) < 0)
-		return ipcmp_fail("sem_post", errno);
-	return 0;
+	int r = post(rc, IPCMP_RING_LOCK);
+
+	return r < 0 || sem == IPCMP_RING_LOCK ? r : post(rc, sem);
 }
 
-static int unlock(struct posix_shm *s)
-{
-	return sem_post(s->sem[LOCK]) < 0 ? ipcmp_fail("sem_post", errno) : 0;
-}
-
-static int producers(struct posix_shm *s)
-{
-	return (int)ipcmp_ring_producers(&s->ring);
-}
-
-static int producer_join(struct posix_shm *s)
-{
-	int rc;
-
-	if ((rc = lock(s)) < 0)
-		return rc;
-	ipcmp_ring_producers_add(&s->ring, 1);
-	s->producer = 1;
-	return unlock(s);
-}
-
-/* The last producer out posts ITEMS once with nothing in the ring: the
- * end-of-stream token, which every consumer passes on. */
-static int producer_leave(struct posix_shm *s)
-{
-	int rc;
-
-	s->producer = 0;
-	if ((rc = lock(s)) < 0)
-		return rc;
-	if (ipcmp_ring_producers_add(&s->ring, -1) != 0)
-		return unlock(s);
-	return unlock_and_post(s, ITEMS);
-}
-
-/* After a wait ran out: the ring is drained and every producer is gone. */
-static int at_end(struct posix_shm *s)
-{
-	int rc;
-
-	if ((rc = lock(s)) < 0)
-		return rc;
-	rc = producers(s) == 0 && ipcmp_ring_seen(&s->ring) && ipcmp_ring_empty(&s->ring);
-	unlock(s);
-	return rc;
-}
+/* POSIX: no undo, so no count the kernel keeps: producers register in the
+ * ring (common/stream.c) and a consumer checks that they live. */
+static const struct ipcmp_ring_prims prims = {
+	.clock = CLOCK_REALTIME,
+	.take = take,
+	.post = post,
+	.unlock_and_post = unlock_and_post,
+	.count = NULL,
+	.live = NULL,
+};
 
 static int chan_limits(struct ipcmp_limits *lim)
 {
@@ -145,6 +106,32 @@ static int chan_limits(struct ipcmp_limits *lim)
 }
 
 static int chan_close(struct ipcmp_chan *chan);
+static int object_size(int fd, size_t *size);
+
+/* create found a ring under the name: this channel's (-EEXIST, perhaps
+ * still being made by another creator) or not (-EPROTO). */
+static int existing(const char *path, const char *name)
+{
+	size_t size = 0;
+	void *mem;
+	int fd, rc;
+
+	if ((fd = shm_open(path, O_RDONLY, 0)) < 0)
+		return ipcmp_fail("shm_open", EEXIST);
+	if ((rc = object_size(fd, &size)) < 0) {
+		close(fd);
+		return ipcmp_fail("shm_open", rc == -EPROTO ? EPROTO : EEXIST);
+	}
+	mem = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (mem == MAP_FAILED)
+		return ipcmp_fail("shm_open", EEXIST);
+	rc = ipcmp_ring_wait_ready(mem, size);
+	if (rc != -EPROTO)
+		rc = ipcmp_ring_owned(mem, size, name) ? -EEXIST : -EPROTO;
+	munmap(mem, size);
+	return ipcmp_fail("shm_open", -rc);
+}
 
 static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 {
@@ -156,12 +143,13 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	void *mem;
 	int fd, rc;
 
+	s->rc.prims = &prims;
 	for (int i = 0; i < NSEMS; i++)
 		s->sem[i] = SEM_FAILED;
-	ipcmp_posix_name(path, sizeof(path), chan->name, NULL);
+	ipcmp_posix_name(path, sizeof(path), chan->name, "ring");
 	/* POSIX: the umask applies to the mode, as for open(2). */
 	if ((fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, attr->mode)) < 0)
-		return ipcmp_fail("shm_open", errno);
+		return errno == EEXIST ? existing(path, chan->name) : ipcmp_fail("shm_open", errno);
 	/* POSIX: reserve the pages now, so a full /dev/shm is ENOSPC here and
 	 * not SIGBUS at the first write to the mapping. */
 	if ((rc = posix_fallocate(fd, 0, (off_t)size)) != 0) {
@@ -175,7 +163,7 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 		rc = ipcmp_fail("mmap", errno);
 		goto fail;
 	}
-	ipcmp_ring_init(&s->ring, mem, size, chan->name, attr->msg_max, attr->capacity);
+	ipcmp_ring_init(&s->rc.ring, mem, size, chan->name, attr->msg_max, attr->capacity);
 
 	/* POSIX: sem_open sets the value as it creates, so there is no window
 	 * with an undefined value; the ring is still marked ready last. */
@@ -187,10 +175,10 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 			goto fail;
 		}
 	}
-	ipcmp_ring_set_ready(&s->ring);
+	ipcmp_ring_set_ready(&s->rc.ring);
 	chan->msg_max = attr->msg_max;
 	chan->capacity = attr->capacity;
-	if ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0)
+	if ((chan->flags & IPCMP_PRODUCER) && (rc = ipcmp_ringchan_join(&s->rc)) < 0)
 		goto fail;
 	return 0;
 
@@ -199,9 +187,8 @@ fail:
 		ipcmp_posix_name(path, sizeof(path), chan->name, sem_suffix[made]);
 		sem_unlink(path);
 	}
-	ipcmp_posix_name(path, sizeof(path), chan->name, NULL);
+	ipcmp_posix_name(path, sizeof(path), chan->name, "ring");
 	shm_unlink(path);
-	s->producer = 0;
 	chan_close(chan);
 	return rc;
 }
@@ -233,9 +220,10 @@ static int chan_open(struct ipcmp_chan *chan)
 	void *mem;
 	int fd, rc;
 
+	s->rc.prims = &prims;
 	for (int i = 0; i < NSEMS; i++)
 		s->sem[i] = SEM_FAILED;
-	ipcmp_posix_name(path, sizeof(path), chan->name, NULL);
+	ipcmp_posix_name(path, sizeof(path), chan->name, "ring");
 	if ((fd = shm_open(path, O_RDWR, 0)) < 0)
 		return ipcmp_fail("shm_open", errno);
 	if ((rc = object_size(fd, &size)) < 0) {
@@ -246,10 +234,10 @@ static int chan_open(struct ipcmp_chan *chan)
 	close(fd);
 	if (mem == MAP_FAILED)
 		return ipcmp_fail("mmap", errno);
-	s->ring.hdr = mem;
-	s->ring.size = size;
+	s->rc.ring.hdr = mem;
+	s->rc.ring.size = size;
 	if ((rc = ipcmp_ring_wait_ready(mem, size)) < 0 ||
-	    (rc = ipcmp_ring_attach(&s->ring, mem, size, chan->name)) < 0)
+	    (rc = ipcmp_ring_attach(&s->rc.ring, mem, size, chan->name)) < 0)
 		goto fail;
 	for (int i = 0; i < NSEMS; i++) {
 		ipcmp_posix_name(path, sizeof(path), chan->name, sem_suffix[i]);
@@ -258,9 +246,9 @@ static int chan_open(struct ipcmp_chan *chan)
 			goto fail;
 		}
 	}
-	chan->msg_max = s->ring.msg_max;
-	chan->capacity = s->ring.capacity;
-	if ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0)
+	chan->msg_max = s->rc.ring.msg_max;
+	chan->capacity = s->rc.ring.capacity;
+	if ((chan->flags & IPCMP_PRODUCER) && (rc = ipcmp_ringchan_join(&s->rc)) < 0)
 		goto fail;
 	return 0;
 
@@ -269,73 +257,15 @@ fail:
 	return rc;
 }
 
-static int chan_send(struct ipcmp_chan *chan, const void *buf, size_t len, int timeout_ms)
-{
-	struct posix_shm *s = priv(chan);
-	struct timespec deadline;
-	int rc;
-
-	ipcmp_deadline(&deadline, CLOCK_REALTIME, timeout_ms);
-	if ((rc = take(s, SLOTS, timeout_ms > 0 ? &deadline : NULL)) < 0)
-		return rc;
-	if ((rc = lock(s)) < 0) {
-		sem_post(s->sem[SLOTS]);
-		return rc;
-	}
-	if ((rc = ipcmp_ring_put(&s->ring, buf, len)) < 0) {
-		unlock_and_post(s, SLOTS);
-		return rc;
-	}
-	return unlock_and_post(s, ITEMS);
-}
-
-static ssize_t chan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int timeout_ms)
-{
-	struct posix_shm *s = priv(chan);
-	struct timespec deadline;
-	ssize_t n;
-	int rc;
-
-	ipcmp_deadline(&deadline, CLOCK_REALTIME, timeout_ms);
-	for (;;) {
-		rc = take(s, ITEMS, timeout_ms > 0 ? &deadline : NULL);
-		if (rc == -ETIMEDOUT || rc == -EAGAIN) {
-			int end = at_end(s);
-			return end < 0 ? end : end ? IPCMP_EOS : rc;
-		}
-		if (rc < 0)
-			return rc;
-		if ((rc = lock(s)) < 0)
-			return rc;
-		n = ipcmp_ring_get(&s->ring, buf, cap);
-		if (n >= 0) {
-			rc = unlock_and_post(s, SLOTS);
-			return rc < 0 ? rc : n;
-		}
-		if (n != -EAGAIN) {            /* corrupt: leave the item for the next call */
-			unlock_and_post(s, ITEMS);
-			return n;
-		}
-		/* An item but an empty ring: the end-of-stream token. */
-		if (producers(s) == 0) {
-			unlock_and_post(s, ITEMS);
-			return IPCMP_EOS;
-		}
-		unlock(s);                      /* a producer came back: a stale token */
-	}
-}
-
 static int chan_close(struct ipcmp_chan *chan)
 {
 	struct posix_shm *s = priv(chan);
 	int rc = 0;
 
-	if (s->producer)
-		rc = producer_leave(s);
 	/* POSIX: unmapping is the whole of detaching; the name may be gone already. */
-	if (s->ring.hdr != NULL && munmap(s->ring.hdr, s->ring.size) < 0 && rc == 0)
+	if (s->rc.ring.hdr != NULL && munmap(s->rc.ring.hdr, s->rc.ring.size) < 0)
 		rc = ipcmp_fail("munmap", errno);
-	s->ring.hdr = NULL;
+	s->rc.ring.hdr = NULL;
 	for (int i = 0; i < NSEMS; i++) {
 		if (s->sem[i] != SEM_FAILED && sem_close(s->sem[i]) < 0 && rc == 0)
 			rc = ipcmp_fail("sem_close", errno);
@@ -344,30 +274,96 @@ static int chan_close(struct ipcmp_chan *chan)
 	return rc;
 }
 
-/* Removes every name the channel made; those open stay usable until closed. */
+enum { MISSING, OURS, HALF_MADE, FOREIGN };
+
+/* What the object at path holds: this channel's ring, nothing yet (empty or
+ * zeroed: a create cut short), or something else wrote there. */
+static int ring_holds(const char *path, const char *name)
+{
+	struct stat st;
+	void *mem;
+	int fd, rc;
+
+	if ((fd = shm_open(path, O_RDONLY, 0)) < 0)
+		return errno == ENOENT ? MISSING : ipcmp_fail("shm_open", errno);
+	if (fstat(fd, &st) < 0) {
+		rc = ipcmp_fail("fstat", errno);
+		close(fd);
+		return rc;
+	}
+	if ((size_t)st.st_size < sizeof(struct ipcmp_ring_hdr)) {
+		close(fd);
+		return st.st_size == 0 ? HALF_MADE : FOREIGN;
+	}
+	mem = mmap(NULL, sizeof(struct ipcmp_ring_hdr), PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (mem == MAP_FAILED)
+		return ipcmp_fail("mmap", errno);
+	rc = ((struct ipcmp_ring_hdr *)mem)->magic == 0 ? HALF_MADE :
+	     ipcmp_ring_owned(mem, sizeof(struct ipcmp_ring_hdr), name) ? OURS : FOREIGN;
+	munmap(mem, sizeof(struct ipcmp_ring_hdr));
+	return rc;
+}
+
+/* How many of the channel's semaphores exist. */
+static int sems_present(const char *name)
+{
+	char path[PATH_LEN];
+	int n = 0;
+
+	for (int i = 0; i < NSEMS; i++) {
+		sem_t *sem;
+
+		ipcmp_posix_name(path, sizeof(path), name, sem_suffix[i]);
+		if ((sem = sem_open(path, 0)) != SEM_FAILED) {
+			sem_close(sem);
+			n++;
+		}
+	}
+	return n;
+}
+
+/*
+ * Removes every name the channel made, once the ring is known to be this
+ * channel's (something else there, with none of the channel's semaphores:
+ * -EPROTO, nothing removed); those open stay usable until closed. A ring
+ * overwritten, cut short or gone while semaphores of the channel remain,
+ * or a semaphore gone, is a damaged channel: removed, IPCMP_DAMAGED.
+ */
 static int chan_unlink(const char *name)
 {
 	char path[PATH_LEN];
-	int gone = 0, rc = 0;
+	int ring, sems, rc = 0;
 
-	ipcmp_posix_name(path, sizeof(path), name, NULL);
-	if (shm_unlink(path) < 0) {
-		if (errno != ENOENT)
-			return ipcmp_fail("shm_unlink", errno);
-		gone++;
-	}
+	ipcmp_posix_name(path, sizeof(path), name, "ring");
+	if ((ring = ring_holds(path, name)) < 0)
+		return ring;
+	sems = sems_present(name);
+	if (ring == FOREIGN && sems == 0)
+		return -EPROTO;
+	if (ring == MISSING && sems == 0)
+		return ipcmp_fail("shm_unlink", ENOENT);
+	if (ring != MISSING && shm_unlink(path) < 0 && errno != ENOENT)
+		return ipcmp_fail("shm_unlink", errno);
 	for (int i = 0; i < NSEMS; i++) {
 		ipcmp_posix_name(path, sizeof(path), name, sem_suffix[i]);
-		if (sem_unlink(path) == 0)
-			continue;
-		if (errno == ENOENT)
-			gone++;
-		else if (rc == 0)
+		if (sem_unlink(path) < 0 && errno != ENOENT && rc == 0)
 			rc = ipcmp_fail("sem_unlink", errno);
 	}
-	if (gone == 1 + NSEMS)
-		return ipcmp_fail("shm_unlink", ENOENT);
-	return rc;
+	return rc < 0 ? rc : ring == OURS && sems == NSEMS ? 0 : IPCMP_DAMAGED;
+}
+
+/* POSIX: objects have names; the suffix tells which of ours it is. */
+static int chan_owns(const char *kind, const char *object, long id, char *channel, size_t size)
+{
+	(void)id;
+	if (strcmp(kind, "posix-shm") == 0)
+		return ipcmp_posix_channel(object, "ring", channel, size);
+	if (strcmp(kind, "posix-sem") == 0)
+		for (int i = 0; i < NSEMS; i++)
+			if (ipcmp_posix_channel(object, sem_suffix[i], channel, size))
+				return 1;
+	return 0;
 }
 
 const struct ipcmp_ops ipcmp_posix_shm_ops = {
@@ -378,8 +374,10 @@ const struct ipcmp_ops ipcmp_posix_shm_ops = {
 	.limits = chan_limits,
 	.create = chan_create,
 	.open = chan_open,
-	.send = chan_send,
-	.recv = chan_recv,
+	.send = ipcmp_ringchan_send,
+	.recv = ipcmp_ringchan_recv,
+	.leave = ipcmp_ringchan_leave,
 	.close = chan_close,
 	.unlink = chan_unlink,
+	.owns = chan_owns,
 };

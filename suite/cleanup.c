@@ -301,7 +301,8 @@ static void remove_part(const struct ipcmp_ops *ops, const char *name)
 /*
  * A half-open channel: one of its objects is gone. open fails, releases
  * what it got on the way (no descriptor, no mapping left), and returns no
- * handle; a handle open from before closes safely; unlink removes the rest.
+ * handle; a handle open from before closes safely; unlink removes the rest
+ * and says the channel was damaged (IPCMP_DAMAGED).
  */
 BACKEND_TEST_ON(IPCMP_SUITE_SHM_BACKENDS, half_open_channel)
 {
@@ -328,7 +329,9 @@ BACKEND_TEST_ON(IPCMP_SUITE_SHM_BACKENDS, half_open_channel)
 	 * error at close); POSIX: its semaphores are still open, unlinked */
 	chan_close_ok(p);
 	chan_close_ok(c);
-	chan_unlink_ok(ops, name);
+	rc = ipcmp_unlink(ops, name);
+	cr_assert(eq(int, rc, IPCMP_DAMAGED), "%s: unlink a channel with a part missing: %s, want "
+		  "IPCMP_DAMAGED", ops->name, rc < 0 ? ipcmp_strerror(rc) : "0");
 }
 
 /*

@@ -159,7 +159,8 @@ BACKEND_TEST_ON(IPCMP_SUITE_SHM_BACKENDS, corrupt_slot_length)
 	h = map_ok(ops, name, &size);
 	rc = ipcmp_send(c, "msg", 3, 0);
 	cr_assert(eq(int, rc, 0), "%s: send: %s", ops->name, ipcmp_strerror(rc));
-	len = (uint32_t *)((char *)h + sizeof(*h) + (size_t)(h->head % h->capacity) * h->slot_size);
+	len = (uint32_t *)((char *)h + IPCMP_RING_SLOTS_OFFSET +
+			 (size_t)(h->head % h->capacity) * h->slot_size);
 	cr_assert(le(sz, (size_t)((char *)(len + 1) - (char *)h), size), "%s: slot in bounds",
 		  ops->name);
 	saved = *len;

@@ -7,17 +7,16 @@
  * fully sent (the producer recorded seq k in a shared counter after
  * ipcmp_send(k) returned 0), in order, intact, and at most one more: the
  * message in flight, also intact (a message is published by advancing the
- * tail after the copy, so it is never torn). Then exactly one of:
- *   System V: IPCMP_EOS. The producer count is a SEM_UNDO semaphore: the
- *             kernel uncounts the dead producer, and a lock it held is given
- *             back, so the drained channel ends.
- *             (sysv-shm, one exception, checked: -ETIMEDOUT when the producer
- *             died between publishing its message and posting ITEMS; the
- *             message then sits in the ring unsignalled: see the report.)
- *   POSIX:    -ETIMEDOUT. Nothing is undone: the dead producer stays counted,
- *             so the stream never ends, and the bounded wait runs out; or,
- *             posix-shm only, -ENOTRECOVERABLE when it died holding the lock
- *             (IPCMP_LOCK_WAIT_MS, 5 s: "the channel is broken").
+ * tail after the copy, so it is never torn). Then IPCMP_ABORTED, on every
+ * backend, never end of stream and never a timeout (ipcmp.h):
+ *   System V: the producer joined with a SEM_UNDO semaphore operation; the
+ *             kernel undoes it, and fewer live producers than joined ones
+ *             is a death. A lock it held is given back.
+ *   POSIX:    nothing is undone; the producer registered its pid, and the
+ *             consumer, its wait stalled, finds it dead. posix-shm only:
+ *             -ENOTRECOVERABLE when it died holding the lock (its pid is
+ *             recorded with the lock, and found dead), or, killed between
+ *             taking the lock and recording itself, -ETIMEDOUT (checked).
  * The consumer never hangs: it is a child collected within a bound.
  *
  * A consumer killed mid-stream. The producer's send times out once the
@@ -27,12 +26,13 @@
  * get -ENOTRECOVERABLE.
  *
  * A lock holder killed (shm backends, caught inside the lock with SIGSTOP,
- * then SIGKILLed): SysV's SEM_UNDO gives the lock back; POSIX has no undo,
- * the lock stays taken, and the next operation reports -ENOTRECOVERABLE.
+ * then SIGKILLed): SysV's SEM_UNDO gives the lock back, and the stream is
+ * aborted; POSIX has no undo, the lock stays taken, and the next operation
+ * finds its recorded holder dead: -ENOTRECOVERABLE.
  *
  * After every run, unlink (and on the last run `ipcmp clean`) leaves the
- * census as it was. POSIX lock-holder deaths cost 5 s each, so the random
- * runs stop early once a time budget is spent (the count is logged).
+ * census as it was. The random runs stop early once a time budget is spent
+ * (the count is logged).
  *
  *   $ make build/suite build/ipcmp && ./build/suite --filter 'posix_shm/producer_killed'
  */
@@ -171,44 +171,34 @@ static _Noreturn void surviving_consumer(const struct ipcmp_ops *ops, const char
 	child_exit();
 }
 
-/* The family's outcome after the last message (see the top of the file). */
-static void assert_producer_death_outcome(const struct ipcmp_ops *ops, const char *name,
-					  const struct prun *r, int run, int *unsignalled,
-					  int *broken)
+/* The outcome after the last message (see the top of the file); 1 when the
+ * channel is broken (posix-shm: the producer died holding the lock). */
+static int assert_producer_death_outcome(const struct ipcmp_ops *ops, const char *name,
+					 const struct prun *r, int run)
 {
 	long rc = r->final_rc;
 
-	if (kit_is_sysv(ops)) {
-		if (rc == -ETIMEDOUT && strcmp(ops->name, "sysv-shm") == 0 && r->got == r->sent) {
-			/* the exception: the in-flight message was published
-			 * (tail advanced) but its ITEMS post never happened */
-			size_t size = 0;
-			int err = 0;
-			struct ipcmp_ring_hdr *h = ringmap_open(ops, name, &size, &err);
-			uint64_t queued = h != NULL ? h->tail - h->head : 0;
+	if (rc == -ENOTRECOVERABLE && is_posix_shm(ops))
+		return 1;
+	if (rc == -ETIMEDOUT && is_posix_shm(ops)) {
+		/* killed between taking the lock and recording itself: the
+		 * lock is taken and nobody is named as its holder */
+		size_t size = 0;
+		int err = 0, v = kit_lock_value(ops, name);
+		struct ipcmp_ring_hdr *h = ringmap_open(ops, name, &size, &err);
+		int32_t locker = h != NULL ? h->locker : -1;
 
-			ringmap_close(ops, h, size);
-			cr_assert(eq(u64, queued, 1), "%s: run %d: -ETIMEDOUT after a producer death "
-				  "with %llu messages in the ring (want IPCMP_EOS, or 1 unsignalled)",
-				  ops->name, run, (unsigned long long)queued);
-			(*unsignalled)++;
-			return;
-		}
-		cr_assert(eq(long, rc, (long)IPCMP_EOS), "%s: run %d: after the producer was killed "
-			  "(%llu sent, %llu received): %s, want end of stream (SEM_UNDO uncounts "
-			  "the dead producer)", ops->name, run, (unsigned long long)r->sent,
-			  (unsigned long long)r->got, ipcmp_strerror((int)rc));
-		return;
+		ringmap_close(ops, h, size);
+		cr_assert(v == 0 && locker == 0, "%s: run %d: -ETIMEDOUT after the producer was "
+			  "killed, with the lock %d and its holder %d (want IPCMP_ABORTED)",
+			  ops->name, run, v, (int)locker);
+		return 1;
 	}
-	if (rc == -ENOTRECOVERABLE && is_posix_shm(ops)) {
-		(*broken)++;
-		return;
-	}
-	cr_assert(eq(long, rc, -ETIMEDOUT), "%s: run %d: after the producer was killed (%llu "
-		  "sent, %llu received): %s, want -ETIMEDOUT (POSIX: the dead producer stays "
-		  "counted)%s", ops->name, run, (unsigned long long)r->sent,
-		  (unsigned long long)r->got, ipcmp_strerror((int)rc),
+	cr_assert(eq(long, rc, (long)IPCMP_ABORTED), "%s: run %d: after the producer was killed "
+		  "(%llu sent, %llu received): %s, want IPCMP_ABORTED%s", ops->name, run,
+		  (unsigned long long)r->sent, (unsigned long long)r->got, ipcmp_strerror((int)rc),
 		  is_posix_shm(ops) ? " or -ENOTRECOVERABLE (it held the lock)" : "");
+	return 0;
 }
 
 BACKEND_TEST(producer_killed, .timeout = 240)
@@ -217,13 +207,14 @@ BACKEND_TEST(producer_killed, .timeout = 240)
 	size_t runs = fixture_scale(100, 5), cap = capacity_for(ops, 8);
 	unsigned delay_us = (unsigned)fixture_scale(3000, 100000);
 	struct prun *r = kit_shared(sizeof(*r));
-	int unsignalled = 0, broken = 0, run;
+	int broken = 0, run;
 	long start = kit_now_ms();
 
 	cr_assert(ne(ptr, r, NULL), "%s: mmap", ops->name);
 	for (run = 0; run < (int)runs && (run < 5 || budget_left(start)); run++) {
 		struct ipcmp_chan *c = chan_create_ok(ops, name, MSG_MAX, cap, 0);
 		pid_t cons, prod;
+		int is_broken;
 
 		chan_close_ok(c);
 		memset(r, 0, sizeof(*r));
@@ -243,12 +234,14 @@ BACKEND_TEST(producer_killed, .timeout = 240)
 		cr_assert(eq(long, r->send_rc, 0), "%s: run %d: the producer's send failed: %s",
 			  ops->name, run, ipcmp_strerror((int)r->send_rc));
 		/* never hangs: bounded by the lock wait and two waits that succeed */
-		child_assert_ok(cons, 0, IPCMP_LOCK_WAIT_MS + 2 * fixture_wait_ms(), "consumer");
+		child_assert_ok(cons, 0, IPCMP_TIMEOUT_MARGIN_MS + 2 * fixture_wait_ms(), "consumer");
 		cr_assert(eq(int, r->corrupt, 0), "%s: run %d: %d torn or corrupt messages",
 			  ops->name, run, r->corrupt);
 		cr_assert(eq(int, r->disorder, 0), "%s: run %d: message %llu out of order",
 			  ops->name, run, (unsigned long long)r->disorder_seq);
-		if (r->final_rc != -ENOTRECOVERABLE)
+		is_broken = assert_producer_death_outcome(ops, name, r, run);
+		broken += is_broken;
+		if (!is_broken)
 			cr_assert(ge(u64, r->got, r->sent), "%s: run %d: %llu messages fully sent, "
 				  "%llu received", ops->name, run, (unsigned long long)r->sent,
 				  (unsigned long long)r->got);
@@ -257,12 +250,10 @@ BACKEND_TEST(producer_killed, .timeout = 240)
 		cr_assert(le(u64, r->got, r->sent + 1), "%s: run %d: %llu received, only %llu sent "
 			  "(+1 in flight)", ops->name, run, (unsigned long long)r->got,
 			  (unsigned long long)r->sent);
-		assert_producer_death_outcome(ops, name, r, run, &unsignalled, &broken);
 		run_cleanup(ops, name, run + 1 == (int)runs || !budget_left(start));
 	}
-	cr_log_info("%s: producer_killed: %d runs, %d with the lock held (-ENOTRECOVERABLE), "
-		    "%d with a published but unsignalled message", ops->name, run, broken,
-		    unsignalled);
+	cr_log_info("%s: producer_killed: %d runs, %d with the lock held (-ENOTRECOVERABLE)",
+		    ops->name, run, broken);
 	kit_unshare(r, sizeof(*r));
 }
 
@@ -482,11 +473,11 @@ static int kill_inside_lock(const struct ipcmp_ops *ops, const char *name, pid_t
 /*
  * A producer SIGKILLed while it holds the ring's lock (caught there with
  * SIGSTOP, checked, then killed). System V: the kernel undoes its SEM_UNDO
- * semop, so the lock is free, the consumer gets every message sent, and
- * end of stream (the producer count is undone too). POSIX: a named
+ * semops, so the lock is free, the consumer gets every message sent, and
+ * IPCMP_ABORTED (the producer count is undone too: a death). POSIX: a named
  * semaphore has no undo; the lock stays taken and the consumer's next call
- * reports -ENOTRECOVERABLE after IPCMP_LOCK_WAIT_MS: the channel is broken,
- * said once, clearly, instead of hanging.
+ * finds the recorded holder dead: -ENOTRECOVERABLE, the channel is broken,
+ * said at once, clearly, instead of hanging.
  */
 BACKEND_TEST_ON(IPCMP_SUITE_SHM_BACKENDS, lock_holder_killed, .timeout = 240)
 {
@@ -533,8 +524,8 @@ BACKEND_TEST_ON(IPCMP_SUITE_SHM_BACKENDS, lock_holder_killed, .timeout = 240)
 			  ops->name, (unsigned long long)r->sent, (unsigned long long)got);
 		cr_assert(le(u64, got, r->sent + 1), "%s: %llu received, %llu sent (+1 in flight)",
 			  ops->name, (unsigned long long)got, (unsigned long long)r->sent);
-		cr_assert(eq(long, (long)n, (long)IPCMP_EOS), "%s: after a lock holder's death: "
-			  "%s, want end of stream", ops->name, ipcmp_strerror((int)n));
+		cr_assert(eq(long, (long)n, (long)IPCMP_ABORTED), "%s: after a lock holder's death: "
+			  "%s, want IPCMP_ABORTED", ops->name, ipcmp_strerror((int)n));
 	} else {
 		cr_assert(eq(int, v, 0), "%s: lock value %d after its holder died, want 0 (POSIX "
 			  "semaphores have no undo)", ops->name, v);

@@ -17,13 +17,21 @@
  *             MSG_EXCEPT ("first message that is not the header"), so FIFO
  *             order holds and the token comes after all data sent before it.
  *
- * The semaphores, a set under the queue's key:
+ * The semaphores, a set under the queue's key; they hold the stream's state
+ * (common/stream.h says what it means) the System V way, with no shared
+ * memory: one semop changes several of them atomically, and GETALL reads
+ * them all at one instant.
  *   ITEMS      DATA and EOS messages a consumer may take
  *   SLOTS      free places for DATA; capacity at create
- *   PRODUCERS  producer handles open, counted with SEM_UNDO: the kernel
- *              uncounts a producer killed without closing
- *   SEEN       1 once a producer has opened: end of stream is possible
+ *   PRODUCERS  producers joined and alive: counted with SEM_UNDO, so the
+ *              kernel uncounts a producer killed without closing
+ *   JOINED     producers joined and not yet left (no undo): more JOINED
+ *              than PRODUCERS means a producer died, and the stream aborts
+ *   ENDED      1 once the last producer left cleanly
+ *   ABORTED    1 once a producer aborted or died
  *   TOKEN      1 while an EOS token is in the queue: at most one is sent
+ *   MARK       SET_MARK for good: a set without a queue is still known as a
+ *              sysv-msg channel's (an orphan after `ipcrm -q`)
  *
  *   $ ipcmp create -b sysv-msg jobs
  *   $ ipcmp recv -b sysv-msg jobs > copy &
@@ -43,12 +51,13 @@
 
 #include "ipcmp.h"
 
-enum { ITEMS, SLOTS, PRODUCERS, SEEN, TOKEN, NSEMS };
+enum { ITEMS, SLOTS, PRODUCERS, JOINED, ENDED, ABORTED, TOKEN, MARK, NSEMS };
 enum { HEAD = 1, DATA = 2, EOS = 3 };
 
 #define SEMVMX 32767               /* SysV: largest semaphore value (sem.h, not exported) */
 #define HEAD_MAGIC 0x514d4d49u     /* "IMMQ" little-endian */
-#define HEAD_VERSION 1u
+#define HEAD_VERSION 2u
+#define SET_MARK 0x4d51            /* "MQ" */
 
 /*
  * The longest a wait sleeps before it looks around: semtimedop wakes for
@@ -184,27 +193,6 @@ static int take(struct sysv_msg *s, unsigned short sem, const struct timespec *d
 	}
 }
 
-/* SysV: one semop tests three semaphores at once, atomically: no producer
- * open, nothing to take, and a producer was seen (SEEN -1 then +1 is a
- * test for >= 1 that leaves the value as it was). */
-static int at_end(struct sysv_msg *s)
-{
-	struct sembuf ops[4] = {
-		{ PRODUCERS, 0, 0 }, { ITEMS, 0, 0 }, { SEEN, -1, 0 }, { SEEN, 1, 0 },
-	};
-	int rc = semops(s, ops, 4, NULL);
-
-	return rc == 0 ? 1 : rc == -EAGAIN ? 0 : rc;
-}
-
-static int no_producers(struct sysv_msg *s)
-{
-	struct sembuf op = { PRODUCERS, 0, 0 };
-	int rc = semops(s, &op, 1, NULL);
-
-	return rc == 0 ? 1 : rc == -EAGAIN ? 0 : rc;
-}
-
 static int drop_token(struct sysv_msg *s)
 {
 	struct sembuf op = { TOKEN, -1, 0 };
@@ -225,7 +213,7 @@ static int send_token(struct sysv_msg *s)
 	if (msgsnd(s->msqid, &token, 0, IPC_NOWAIT) < 0) {
 		/* EAGAIN: no room (strangers' messages, or msg_qbytes lowered by
 		 * IPC_SET): no token, and waiting consumers find the end by
-		 * at_end within a slice; not a reason for close to fail */
+		 * their status check within a slice; not a reason to fail */
 		rc = gone(errno) ? ipcmp_fail("msgsnd", EIDRM) :
 		     errno == EAGAIN ? 0 : ipcmp_fail("msgsnd", errno);
 		drop_token(s);          /* take back our TOKEN +1 */
@@ -234,31 +222,75 @@ static int send_token(struct sysv_msg *s)
 	return post(s, ITEMS);
 }
 
-/* SysV: SEM_UNDO uncounts a producer that dies without closing. PRODUCERS
- * goes up before SEEN, so no consumer sees "seen, and none open" here. */
-static int producer_join(struct sysv_msg *s)
+/* Sets ENDED or ABORTED once (0 -> 1) and wakes a consumer: 1 if this call
+ * did it, 0 if the stream was over already or a producer joined. */
+static int finish(struct sysv_msg *s, int aborted)
 {
-	struct sembuf op = { PRODUCERS, 1, SEM_UNDO };
-	int rc;
+	struct sembuf end[4] = { { JOINED, 0, 0 }, { ENDED, 0, 0 }, { ABORTED, 0, 0 }, { ENDED, 1, 0 } };
+	struct sembuf abort[3] = { { ENDED, 0, 0 }, { ABORTED, 0, 0 }, { ABORTED, 1, 0 } };
+	int rc = aborted ? semops(s, abort, 3, NULL) : semops(s, end, 4, NULL);
 
-	if ((rc = semops(s, &op, 1, NULL)) < 0)
-		return rc;
-	s->producer = getpid();
-	/* SysV: SETVAL clears the undo values of SEEN, which has none. */
-	if (semctl(s->semid, SEEN, SETVAL, (union semun){ .val = 1 }) < 0)
-		return ipcmp_fail("semctl(SETVAL)", gone(errno) ? EIDRM : errno);
-	return 0;
+	if (rc == -EAGAIN)
+		return 0;
+	return rc < 0 ? rc : send_token(s);
 }
 
 /*
- * The last producer out sends the token, which wakes a waiting consumer
- * at once; every consumer passes it on. A handle inherited over fork() is
- * counted in the process that opened it (SEM_UNDO adjustments are per
- * process and not inherited), so only that process uncounts it.
+ * What a consumer that found nothing says: IPCMP_EOS, IPCMP_ABORTED or 0.
+ * SysV: GETALL reads the whole set at one instant; a join or a leave moves
+ * JOINED and PRODUCERS in one semop, so PRODUCERS < JOINED in a snapshot
+ * is the kernel's undo of a producer that died, and GETPID names the last
+ * process that changed a semaphore: on PRODUCERS the dead one (the undo),
+ * on ABORTED a producer that aborted (or the consumer that saw a death).
  */
-static int producer_leave(struct sysv_msg *s)
+static int status(struct sysv_msg *s, pid_t *aborter)
 {
-	struct sembuf op = { PRODUCERS, -1, SEM_UNDO };
+	unsigned short v[NSEMS];
+	int rc;
+
+	if (semctl(s->semid, 0, GETALL, (union semun){ .array = v }) < 0)
+		return ipcmp_fail("semctl(GETALL)", gone(errno) ? EIDRM : errno);
+	if (v[ABORTED]) {
+		*aborter = semctl(s->semid, ABORTED, GETPID);
+		return IPCMP_ABORTED;
+	}
+	if (v[ENDED])
+		return IPCMP_EOS;
+	if (v[PRODUCERS] >= v[JOINED])
+		return 0;
+	*aborter = semctl(s->semid, PRODUCERS, GETPID);
+	if ((rc = finish(s, 1)) < 0)
+		return rc;
+	return IPCMP_ABORTED;
+}
+
+/* A producer joins unless the stream is over: the test and the counts are
+ * one semop. SysV: SEM_UNDO on PRODUCERS only, so a death shows. */
+static int producer_join(struct sysv_msg *s)
+{
+	struct sembuf ops[4] = {
+		{ ENDED, 0, 0 }, { ABORTED, 0, 0 }, { JOINED, 1, 0 }, { PRODUCERS, 1, SEM_UNDO },
+	};
+	int rc = semops(s, ops, 4, NULL);
+
+	if (rc == -EAGAIN)
+		return -ESHUTDOWN;
+	if (rc == 0)
+		s->producer = getpid();
+	return rc;
+}
+
+/*
+ * The producer that leaves last ends the stream (one that aborts aborts
+ * it) and sends the token, which wakes a waiting consumer at once; every
+ * consumer passes it on. A handle inherited over fork() is counted in the
+ * process that opened it (SEM_UNDO adjustments are per process and not
+ * inherited), so only that process uncounts it.
+ */
+static int chan_leave(struct ipcmp_chan *chan, int abort)
+{
+	struct sysv_msg *s = priv(chan);
+	struct sembuf ops[2] = { { JOINED, -1, 0 }, { PRODUCERS, -1, SEM_UNDO } };
 	int rc;
 
 	if (s->producer != getpid()) {
@@ -266,11 +298,9 @@ static int producer_leave(struct sysv_msg *s)
 		return 0;
 	}
 	s->producer = 0;
-	if ((rc = semops(s, &op, 1, NULL)) < 0)
-		return rc;
-	if ((rc = no_producers(s)) <= 0)
-		return rc;
-	return send_token(s);
+	if ((rc = semops(s, ops, 2, NULL)) == 0)
+		rc = finish(s, abort);
+	return rc == -EIDRM ? 0 : rc < 0 ? rc : 0;      /* removed under us: nobody to tell */
 }
 
 /*
@@ -319,12 +349,25 @@ static int chan_limits(struct ipcmp_limits *lim)
 }
 
 static int chan_close(struct ipcmp_chan *chan);
+static int wait_ready(int msqid, const char *name, struct head *h);
+
+/* create found a queue under the key: this channel's (-EEXIST, perhaps
+ * still being made by another creator) or not (-EPROTO: a key collision). */
+static int existing(key_t key, const char *name)
+{
+	struct head h;
+	int msqid = msgget(key, 0);
+
+	if (msqid < 0 || wait_ready(msqid, name, &h) != -EPROTO)
+		return ipcmp_fail("msgget", EEXIST);
+	return ipcmp_fail("msgget", EPROTO);
+}
 
 static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 {
 	struct sysv_msg *s = priv(chan);
 	key_t key = ipcmp_sysv_key(chan->name);
-	unsigned short init[NSEMS] = { 0, (unsigned short)attr->capacity, 0, 0, 0 };
+	unsigned short init[NSEMS] = { [SLOTS] = (unsigned short)attr->capacity, [MARK] = SET_MARK };
 	struct { long mtype; struct head h; } head = { HEAD, { 0 } };
 	struct ipcmp_limits lim = { 0 };
 	struct msqid_ds ds;
@@ -346,7 +389,7 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	/* SysV: the mode is taken as given; the umask does not apply. */
 	s->msqid = msgget(key, IPC_CREAT | IPC_EXCL | (int)attr->mode);
 	if (s->msqid < 0) {
-		rc = ipcmp_fail("msgget", errno);
+		rc = errno == EEXIST ? existing(key, chan->name) : ipcmp_fail("msgget", errno);
 		goto fail;
 	}
 	/* msg_qbytes came from kernel.msgmnb as the queue was made: trust it, not
@@ -429,21 +472,9 @@ static int read_head(int msqid, const char *name, struct head *h)
 	return 0;
 }
 
-/* For `ipcmp clean`: SysV objects have no names, so the header tells. */
-int ipcmp_sysv_msg_channel(int msqid, char *name, size_t size)
-{
-	struct head h;
-	int rc = read_head(msqid, NULL, &h);
-
-	if (rc < 0)
-		return rc == -EAGAIN ? -EPROTO : rc;
-	snprintf(name, size, "%.*s", (int)sizeof(h.name) - 1, h.name);
-	return ipcmp_name_check(name) == 0 ? 0 : -EPROTO;
-}
-
 /* Between the creator's msgget and its header the queue is empty: wait,
- * bounded, for the header. */
-static int wait_head(int msqid, const char *name, struct head *h)
+ * bounded, for the header; a queue still empty then is not a channel. */
+static int wait_ready(int msqid, const char *name, struct head *h)
 {
 	struct timespec tick = { 0, 1000000 };
 
@@ -454,7 +485,7 @@ static int wait_head(int msqid, const char *name, struct head *h)
 			return rc;
 		nanosleep(&tick, NULL);
 	}
-	return -ETIMEDOUT;
+	return -EPROTO;
 }
 
 static int chan_open(struct ipcmp_chan *chan)
@@ -462,7 +493,7 @@ static int chan_open(struct ipcmp_chan *chan)
 	struct sysv_msg *s = priv(chan);
 	key_t key = ipcmp_sysv_key(chan->name);
 	struct semid_ds sds;
-	struct head h;
+	struct head h = { 0 };
 	size_t msgmax;
 	int rc;
 
@@ -471,7 +502,7 @@ static int chan_open(struct ipcmp_chan *chan)
 	s->producer = 0;
 	if ((s->msqid = msgget(key, 0)) < 0)
 		return ipcmp_fail("msgget", errno);
-	if ((rc = wait_head(s->msqid, chan->name, &h)) < 0)
+	if ((rc = wait_ready(s->msqid, chan->name, &h)) < 0)
 		goto fail;
 	/* The header is untrusted: anyone with write access sends what he likes. */
 	if ((rc = ipcmp_read_limit("/proc/sys/kernel/msgmax", &msgmax)) < 0)
@@ -489,7 +520,7 @@ static int chan_open(struct ipcmp_chan *chan)
 		rc = ipcmp_fail("semctl(IPC_STAT)", errno);
 		goto fail;
 	}
-	if (sds.sem_nsems != NSEMS) {
+	if (sds.sem_nsems != NSEMS || semctl(s->semid, MARK, GETVAL) != SET_MARK) {
 		rc = -EPROTO;
 		goto fail;
 	}
@@ -543,111 +574,196 @@ static int chan_send(struct ipcmp_chan *chan, const void *buf, size_t len, int t
  * so the wait is on ITEMS (semtimedop) and msgrcv never waits. It asks for
  * msg_max + 1 bytes with MSG_NOERROR: a longer foreign message is taken,
  * cut, and seen to be too long, and never overflows the buffer.
+ * Returns the length, -EAGAIN when the queue holds nothing for us, or
+ * -ENOMSG for the token.
  */
+static ssize_t take_message(struct ipcmp_chan *chan, void *buf, size_t cap, int had_item)
+{
+	struct sysv_msg *s = priv(chan);
+	ssize_t n;
+
+	n = msgrcv(s->msqid, s->buf, chan->msg_max + 1, HEAD, MSG_EXCEPT | MSG_NOERROR | IPC_NOWAIT);
+	if (n < 0) {
+		int err = errno;
+
+		if (gone(err))
+			return ipcmp_fail("msgrcv", EIDRM);
+		if (err == ENOMSG)
+			return -EAGAIN;
+		/* SysV: permission is checked at every call (EACCES after a
+		 * mode change): the message stays, and so must its item */
+		if (had_item)
+			post(s, ITEMS);
+		return ipcmp_fail("msgrcv", err);
+	}
+	if (s->buf->mtype == DATA && (size_t)n <= chan->msg_max && (size_t)n <= cap) {
+		if (n > 0)
+			memcpy(buf, s->buf->mtext, (size_t)n);
+		return n;
+	}
+	if (s->buf->mtype != EOS || n != 0) {
+		/* a stranger's message: it took no item, so ours stays */
+		if (had_item)
+			post(s, ITEMS);
+		return -EBADMSG;
+	}
+	drop_token(s);
+	return -ENOMSG;                 /* the token */
+}
+
 static ssize_t chan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int timeout_ms)
 {
 	struct sysv_msg *s = priv(chan);
 	struct timespec deadline;
-	ssize_t n;
-	int rc;
+	ssize_t n = 0;
+	pid_t aborter = 0;
+	int rc, st;
 
 	ipcmp_deadline(&deadline, CLOCK_MONOTONIC, timeout_ms);
 	for (;;) {
 		struct sembuf op = { ITEMS, -1, 0 };
 
 		rc = semops(s, &op, 1, timeout_ms > 0 ? &deadline : NULL);
-		if (rc == -EINPROGRESS || rc == -ETIMEDOUT || rc == -EAGAIN) {
-			int end = at_end(s);
-
-			if (end != 0)
-				return end < 0 ? end : IPCMP_EOS;
-			if (rc != -EINPROGRESS)
+		if (rc == 0) {
+			n = take_message(chan, buf, cap, 1);
+			if (n >= 0) {
+				rc = post(s, SLOTS);
+				return rc < 0 ? rc : n;
+			}
+			if (n != -ENOMSG && n != -EAGAIN)
+				return n;
+			/* the token, or an item and no message: the stream is
+			 * over (and a message was taken without its item), or a
+			 * stranger took a message */
+		} else if (rc != -EINPROGRESS && rc != -ETIMEDOUT && rc != -EAGAIN) {
+			return rc;
+		}
+		if ((st = status(s, &aborter)) == IPCMP_EOS || st == IPCMP_ABORTED) {
+			/* over: what is still queued comes first (a producer may
+			 * have died between msgsnd and posting ITEMS) */
+			n = take_message(chan, buf, cap, 0);
+			if (n >= 0) {
+				rc = post(s, SLOTS);
+				return rc < 0 ? rc : n;
+			}
+			if (n != -ENOMSG && n != -EAGAIN)
+				return n;
+			if ((rc = send_token(s)) < 0)   /* pass it on */
 				return rc;
-			if ((rc = queue_alive(s)) < 0)
+			if (st == IPCMP_ABORTED && chan->aborter == 0)
+				chan->aborter = aborter > 0 ? aborter : 0;
+			return st;
+		}
+		if (st < 0)
+			return st;
+		if (rc == 0 && n == -EAGAIN)   /* an item but no message: a stranger took it */
+			return ipcmp_fail("msgrcv", EBADMSG);
+		if (rc == 0 || rc == -EINPROGRESS) {
+			if (rc == -EINPROGRESS && (rc = queue_alive(s)) < 0)
 				return rc;
 			continue;
 		}
-		if (rc < 0)
-			return rc;
-		n = msgrcv(s->msqid, s->buf, chan->msg_max + 1, HEAD,
-			   MSG_EXCEPT | MSG_NOERROR | IPC_NOWAIT);
-		if (n < 0) {
-			int err = errno;
-
-			if (gone(err))
-				return ipcmp_fail("msgrcv", EIDRM);
-			if (err == ENOMSG)      /* an item but no message: a stranger took it */
-				return ipcmp_fail("msgrcv", EBADMSG);
-			/* SysV: permission is checked at every call (EACCES after a
-			 * mode change): the message stays, and so must its item */
-			post(s, ITEMS);
-			return ipcmp_fail("msgrcv", err);
-		}
-		if (s->buf->mtype == DATA && (size_t)n <= chan->msg_max && (size_t)n <= cap) {
-			if (n > 0)
-				memcpy(buf, s->buf->mtext, (size_t)n);
-			rc = post(s, SLOTS);
-			return rc < 0 ? rc : n;
-		}
-		if (s->buf->mtype != EOS || n != 0) {
-			/* a stranger's message: it took no item, so ours stays */
-			post(s, ITEMS);
-			return -EBADMSG;
-		}
-		/* The token: pass it on to the next consumer, unless a producer
-		 * came back since it was sent (then it is stale: drop it). */
-		if ((rc = no_producers(s)) < 0)
-			return rc;
-		if (rc == 1) {
-			struct qmsg token = { EOS };
-
-			if (msgsnd(s->msqid, &token, 0, IPC_NOWAIT) == 0)
-				post(s, ITEMS);
-			else
-				drop_token(s);
-			return IPCMP_EOS;
-		}
-		if ((rc = drop_token(s)) < 0)
-			return rc;
+		return rc;
 	}
 }
 
 static int chan_close(struct ipcmp_chan *chan)
 {
 	struct sysv_msg *s = priv(chan);
-	int rc = 0;
 
-	if (s->producer != 0)
-		rc = producer_leave(s);
-	if (rc == -EIDRM)               /* removed under us: nothing to tell */
-		rc = 0;
 	/* SysV: there is nothing to detach: a msqid is no descriptor. */
 	free(s->buf);
 	s->buf = NULL;
 	s->msqid = s->semid = -1;
-	return rc;
+	s->producer = 0;
+	return 0;
 }
 
-/* Removes only a queue whose header carries this channel's name: a key
- * collision must not destroy somebody else's queue. The set goes first,
- * so an unlink cut short leaves the queue, which a second one finds. */
+/* A set of this backend's shape with its mark. */
+static int set_is_ours(int semid)
+{
+	struct semid_ds sds;
+
+	return semid >= 0 && semctl(semid, 0, IPC_STAT, (union semun){ .buf = &sds }) == 0 &&
+	       sds.sem_nsems == NSEMS && semctl(semid, MARK, GETVAL) == SET_MARK;
+}
+
+enum { MISSING, OURS, OTHER, UNREADABLE };
+
+/* What the queue holds: this channel (OURS), another channel (OTHER: a
+ * key collision; its name in other), or no header we know (UNREADABLE:
+ * foreign or corrupt). name NULL: any channel is OTHER. */
+static int queue_holds(int msqid, const char *name, char *other, size_t size)
+{
+	struct head h;
+	int rc;
+
+	if (msqid < 0)
+		return MISSING;
+	if ((rc = read_head(msqid, NULL, &h)) == -EAGAIN || rc == -EPROTO)
+		return UNREADABLE;
+	if (rc < 0)
+		return rc;
+	snprintf(other, size, "%.*s", (int)sizeof(h.name) - 1, h.name);
+	if (ipcmp_name_check(other) < 0)
+		return UNREADABLE;
+	return name != NULL && strcmp(other, name) == 0 ? OURS : OTHER;
+}
+
+/*
+ * Removes the channel: its queue when the header carries this channel's
+ * name (a key collision must not destroy somebody else's queue), and its
+ * set. A set with our mark and no queue (`ipcrm -q`), or with a queue
+ * whose header is gone, is a damaged channel: removed, IPCMP_DAMAGED. The
+ * set goes first, so an unlink cut short leaves the queue, which a second
+ * one finds.
+ */
 static int chan_unlink(const char *name)
 {
 	key_t key = ipcmp_sysv_key(name);
 	int msqid = msgget(key, 0);
 	int semid = semget(key, 0, 0);
-	struct head h;
-	int rc;
+	char other[IPCMP_NAME_MAX + 8];
+	int q, marked;
 
-	if (msqid < 0)
+	if (msqid < 0 && errno != ENOENT)
 		return ipcmp_fail("msgget", errno);
-	if ((rc = read_head(msqid, name, &h)) < 0)
-		return rc == -EAGAIN ? -EPROTO : rc;
+	if ((q = queue_holds(msqid, name, other, sizeof(other))) < 0)
+		return q;
+	marked = set_is_ours(semid);
+	if (q == OTHER || (q == UNREADABLE && !marked))
+		return -EPROTO;
+	if (q == MISSING && !marked)
+		return ipcmp_fail("msgget", ENOENT);
 	if (semid >= 0 && semctl(semid, 0, IPC_RMID) < 0 && !gone(errno))
 		return ipcmp_fail("semctl(IPC_RMID)", errno);
-	if (msgctl(msqid, IPC_RMID, NULL) < 0)
+	if (msqid >= 0 && msgctl(msqid, IPC_RMID, NULL) < 0)
 		return ipcmp_fail("msgctl(IPC_RMID)", gone(errno) ? ENOENT : errno);
-	return 0;
+	return q == OURS && semid >= 0 ? 0 : IPCMP_DAMAGED;
+}
+
+/* SysV objects have no names: a queue is ours when its header record says
+ * so, a set when it has our mark; either without the other, or a marked set
+ * with an unreadable queue, is a damaged channel's leftover (channel ""). */
+static int chan_owns(const char *kind, const char *object, long id, char *channel, size_t size)
+{
+	key_t key = (key_t)strtoul(object, NULL, 16);
+	int q;
+
+	channel[0] = '\0';
+	if (strcmp(kind, "msg") == 0) {
+		if ((q = queue_holds((int)id, NULL, channel, size)) < 0)
+			return q;
+		if (q == OTHER)         /* named: the header is ours */
+			return 1;
+		channel[0] = '\0';
+		return set_is_ours(semget(key, 0, 0));
+	}
+	if (strcmp(kind, "sem") != 0 || !set_is_ours((int)id))
+		return 0;
+	if ((q = queue_holds(msgget(key, 0), NULL, channel, size)) != OTHER)
+		channel[0] = '\0';
+	return q < 0 ? q : 1;
 }
 
 const struct ipcmp_ops ipcmp_sysv_msg_ops = {
@@ -660,6 +776,8 @@ const struct ipcmp_ops ipcmp_sysv_msg_ops = {
 	.open = chan_open,
 	.send = chan_send,
 	.recv = chan_recv,
+	.leave = chan_leave,
 	.close = chan_close,
 	.unlink = chan_unlink,
+	.owns = chan_owns,
 };

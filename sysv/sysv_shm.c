@@ -15,12 +15,20 @@
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "ipcmp.h"
-#include "ring.h"
+#include "ringchan.h"
 
-enum { LOCK, ITEMS, SLOTS, PRODUCERS, NSEMS };
+/* LOCK, ITEMS and SLOTS are the protocol's LOCK, DATA and ROOM (ringchan.h);
+ * MARK holds SET_MARK for good: a set without a segment is still known as
+ * a sysv-shm channel's (an orphan after `ipcrm -m`), and removed as one. */
+enum { LOCK = IPCMP_RING_LOCK, ITEMS = IPCMP_RING_DATA, SLOTS = IPCMP_RING_ROOM, PRODUCERS,
+       MARK, NSEMS };
+
+#define SET_MARK 0x5348            /* "SH" */
 
 #define SEMVMX 32767               /* SysV: largest semaphore value (sem.h, not exported) */
 
@@ -31,10 +39,9 @@ union semun {                      /* SysV: the caller defines it (semctl(2)) */
 };
 
 struct sysv_shm {
+	struct ipcmp_ringchan rc;  /* first: the protocol's part of the handle */
 	int shmid;                 /* -1: none */
 	int semid;                 /* -1: none */
-	struct ipcmp_ring ring;    /* ring.hdr NULL: not attached */
-	int producer;              /* counted in PRODUCERS */
 };
 
 static struct sysv_shm *priv(struct ipcmp_chan *chan)
@@ -42,10 +49,21 @@ static struct sysv_shm *priv(struct ipcmp_chan *chan)
 	return (struct sysv_shm *)chan->priv;
 }
 
+static int semid_of(struct ipcmp_ringchan *rc)
+{
+	return ((struct sysv_shm *)rc)->semid;
+}
+
+/* A set that no longer exists: EIDRM while we waited on it, EINVAL when it
+ * went before the call. */
+static int gone(int err)
+{
+	return err == EIDRM || err == EINVAL;
+}
+
 /*
  * SysV: semtimedop takes a relative timeout, so after EINTR what is left of
- * the deadline is computed again. A set removed while we wait gives EIDRM;
- * one removed before the call gives EINVAL: both mean the channel is gone.
+ * the CLOCK_MONOTONIC deadline is computed again. deadline NULL: IPC_NOWAIT.
  */
 static int semops(int semid, struct sembuf *sops, size_t n, const struct timespec *deadline)
 {
@@ -69,99 +87,58 @@ static int semops(int semid, struct sembuf *sops, size_t n, const struct timespe
 			continue;
 		if (errno == EAGAIN)
 			return deadline == NULL ? -EAGAIN : -ETIMEDOUT;
-		if (errno == EIDRM || errno == EINVAL)
-			return ipcmp_fail("semtimedop", EIDRM);
-		return ipcmp_fail("semtimedop", errno);
+		return ipcmp_fail("semtimedop", gone(errno) ? EIDRM : errno);
 	}
 }
 
-static int take(struct sysv_shm *s, unsigned short sem, const struct timespec *deadline)
+/* SysV: the lock is taken and given back with SEM_UNDO, so the kernel
+ * gives it back if its holder dies. */
+static int take(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem, const struct timespec *deadline)
 {
-	struct sembuf op = { sem, -1, 0 };
+	struct sembuf op = { (unsigned short)sem, -1, sem == IPCMP_RING_LOCK ? SEM_UNDO : 0 };
 
-	return semops(s->semid, &op, 1, deadline);
+	return semops(semid_of(rc), &op, 1, deadline);
 }
 
-/* SysV: SEM_UNDO gives the lock back if its holder dies. */
-static int lock(struct sysv_shm *s)
+static int post(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem)
 {
-	struct sembuf op = { LOCK, -1, SEM_UNDO };
-	struct timespec deadline;
+	struct sembuf op = { (unsigned short)sem, 1, sem == IPCMP_RING_LOCK ? SEM_UNDO : 0 };
 
-	int rc;
-
-	ipcmp_deadline(&deadline, CLOCK_MONOTONIC, IPCMP_LOCK_WAIT_MS);
-	rc = semops(s->semid, &op, 1, &deadline);
-	return rc == -ETIMEDOUT ? -ENOTRECOVERABLE : rc;
+	return semops(semid_of(rc), &op, 1, NULL);
 }
 
 /* SysV: one semop releases the lock and posts `sem` atomically. */
-static int unlock_and_post(struct sysv_shm *s, unsigned short sem)
+static int unlock_and_post(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem)
 {
-	struct sembuf ops[2] = { { LOCK, 1, SEM_UNDO }, { sem, 1, 0 } };
+	struct sembuf ops[2] = { { LOCK, 1, SEM_UNDO }, { (unsigned short)sem, 1, 0 } };
 
-	return semops(s->semid, ops, 2, NULL);
+	return semops(semid_of(rc), ops, sem == IPCMP_RING_LOCK ? 1 : 2, NULL);
 }
 
-static int unlock(struct sysv_shm *s)
+/* SysV: SEM_UNDO uncounts a producer that dies without closing, so the
+ * kernel's count is the count of live producers. */
+static int count(struct ipcmp_ringchan *rc, int delta)
 {
-	struct sembuf op = { LOCK, 1, SEM_UNDO };
+	struct sembuf op = { PRODUCERS, (short)delta, SEM_UNDO };
 
-	return semops(s->semid, &op, 1, NULL);
+	return semops(semid_of(rc), &op, 1, NULL);
 }
 
-static int producers(struct sysv_shm *s)
+static int live(void *rc)
 {
-	int n = semctl(s->semid, PRODUCERS, GETVAL);
+	int n = semctl(semid_of(rc), PRODUCERS, GETVAL);
 
-	return n < 0 ? ipcmp_fail("semctl(GETVAL)", errno) : n;
+	return n < 0 ? ipcmp_fail("semctl(GETVAL)", gone(errno) ? EIDRM : errno) : n;
 }
 
-/* SysV: SEM_UNDO uncounts a producer that dies without closing. */
-static int producer_join(struct sysv_shm *s)
-{
-	struct sembuf op = { PRODUCERS, 1, SEM_UNDO };
-	int rc;
-
-	if ((rc = lock(s)) < 0)
-		return rc;
-	if ((rc = semops(s->semid, &op, 1, NULL)) == 0) {
-		ipcmp_ring_mark_seen(&s->ring);
-		s->producer = 1;
-	}
-	unlock(s);
-	return rc;
-}
-
-/* The last producer out posts ITEMS once with nothing in the ring: the
- * end-of-stream token, which every consumer passes on. */
-static int producer_leave(struct sysv_shm *s)
-{
-	struct sembuf op = { PRODUCERS, -1, SEM_UNDO };
-	int rc;
-
-	s->producer = 0;
-	if ((rc = lock(s)) < 0)
-		return rc;
-	if ((rc = semops(s->semid, &op, 1, NULL)) < 0 || (rc = producers(s)) != 0) {
-		unlock(s);
-		return rc < 0 ? rc : 0;
-	}
-	return unlock_and_post(s, ITEMS);
-}
-
-/* After a wait ran out: the ring is drained and every producer is gone. */
-static int at_end(struct sysv_shm *s)
-{
-	int rc, n;
-
-	if ((rc = lock(s)) < 0)
-		return rc;
-	n = producers(s);
-	rc = n < 0 ? n : (n == 0 && ipcmp_ring_seen(&s->ring) && ipcmp_ring_empty(&s->ring));
-	unlock(s);
-	return rc;
-}
+static const struct ipcmp_ring_prims prims = {
+	.clock = CLOCK_MONOTONIC,
+	.take = take,
+	.post = post,
+	.unlock_and_post = unlock_and_post,
+	.count = count,
+	.live = live,
+};
 
 static int chan_limits(struct ipcmp_limits *lim)
 {
@@ -176,25 +153,44 @@ static int chan_limits(struct ipcmp_limits *lim)
 
 static int chan_close(struct ipcmp_chan *chan);
 
+/* create found a segment under the key: this channel's (-EEXIST, perhaps
+ * still being made by another creator) or not (-EPROTO: a key collision). */
+static int existing(key_t key, const char *name)
+{
+	struct shmid_ds ds;
+	void *mem;
+	int id, rc;
+
+	if ((id = shmget(key, 0, 0)) < 0 || shmctl(id, IPC_STAT, &ds) < 0 ||
+	    (mem = shmat(id, NULL, SHM_RDONLY)) == (void *)-1)
+		return ipcmp_fail("shmget", EEXIST);
+	rc = ipcmp_ring_wait_ready(mem, ds.shm_segsz);
+	if (rc != -EPROTO)
+		rc = ipcmp_ring_owned(mem, ds.shm_segsz, name) ? -EEXIST : -EPROTO;
+	shmdt(mem);
+	return ipcmp_fail("shmget", -rc);
+}
+
 static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 {
 	struct sysv_shm *s = priv(chan);
 	key_t key = ipcmp_sysv_key(chan->name);
 	size_t size = ipcmp_ring_size(attr->msg_max, attr->capacity);
-	unsigned short init[NSEMS] = { 1, 0, (unsigned short)attr->capacity, 0 };
+	unsigned short init[NSEMS] = { 1, 0, (unsigned short)attr->capacity, 0, SET_MARK };
 	void *mem;
 	int rc;
 
+	s->rc.prims = &prims;
 	s->shmid = s->semid = -1;
 	/* SysV: the mode is taken as given; the umask does not apply. */
 	s->shmid = shmget(key, size, IPC_CREAT | IPC_EXCL | (int)attr->mode);
 	if (s->shmid < 0)
-		return ipcmp_fail("shmget", errno);
+		return errno == EEXIST ? existing(key, chan->name) : ipcmp_fail("shmget", errno);
 	if ((mem = shmat(s->shmid, NULL, 0)) == (void *)-1) {
 		rc = ipcmp_fail("shmat", errno);
 		goto fail;
 	}
-	ipcmp_ring_init(&s->ring, mem, size, chan->name, attr->msg_max, attr->capacity);
+	ipcmp_ring_init(&s->rc.ring, mem, size, chan->name, attr->msg_max, attr->capacity);
 
 	/* SysV: semget leaves the values undefined until SETALL, so an opener
 	 * must not use the set before the creator marks the ring ready. */
@@ -207,10 +203,10 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 		rc = ipcmp_fail("semctl(SETALL)", errno);
 		goto fail;
 	}
-	ipcmp_ring_set_ready(&s->ring);
+	ipcmp_ring_set_ready(&s->rc.ring);
 	chan->msg_max = attr->msg_max;
 	chan->capacity = attr->capacity;
-	if ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0)
+	if ((chan->flags & IPCMP_PRODUCER) && (rc = ipcmp_ringchan_join(&s->rc)) < 0)
 		goto fail;
 	return 0;
 
@@ -219,7 +215,6 @@ fail:
 		semctl(s->semid, 0, IPC_RMID);
 	if (s->shmid >= 0)
 		shmctl(s->shmid, IPC_RMID, NULL);
-	s->producer = 0;
 	chan_close(chan);
 	return rc;
 }
@@ -233,6 +228,7 @@ static int chan_open(struct ipcmp_chan *chan)
 	void *mem;
 	int rc;
 
+	s->rc.prims = &prims;
 	s->shmid = s->semid = -1;
 	if ((s->shmid = shmget(key, 0, 0)) < 0)
 		return ipcmp_fail("shmget", errno);
@@ -245,9 +241,9 @@ static int chan_open(struct ipcmp_chan *chan)
 		rc = ipcmp_fail("shmat", errno);
 		goto fail;
 	}
-	s->ring.hdr = mem;
+	s->rc.ring.hdr = mem;
 	if ((rc = ipcmp_ring_wait_ready(mem, ds.shm_segsz)) < 0 ||
-	    (rc = ipcmp_ring_attach(&s->ring, mem, ds.shm_segsz, chan->name)) < 0)
+	    (rc = ipcmp_ring_attach(&s->rc.ring, mem, ds.shm_segsz, chan->name)) < 0)
 		goto fail;
 	if ((s->semid = semget(key, 0, 0)) < 0) {
 		rc = ipcmp_fail("semget", errno);
@@ -257,13 +253,13 @@ static int chan_open(struct ipcmp_chan *chan)
 		rc = ipcmp_fail("semctl(IPC_STAT)", errno);
 		goto fail;
 	}
-	if (sds.sem_nsems != NSEMS) {
+	if (sds.sem_nsems != NSEMS || semctl(s->semid, MARK, GETVAL) != SET_MARK) {
 		rc = -EPROTO;
 		goto fail;
 	}
-	chan->msg_max = s->ring.msg_max;
-	chan->capacity = s->ring.capacity;
-	if ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0)
+	chan->msg_max = s->rc.ring.msg_max;
+	chan->capacity = s->rc.ring.capacity;
+	if ((chan->flags & IPCMP_PRODUCER) && (rc = ipcmp_ringchan_join(&s->rc)) < 0)
 		goto fail;
 	return 0;
 
@@ -272,128 +268,106 @@ fail:
 	return rc;
 }
 
-static int chan_send(struct ipcmp_chan *chan, const void *buf, size_t len, int timeout_ms)
-{
-	struct sysv_shm *s = priv(chan);
-	struct timespec deadline;
-	int rc;
-
-	ipcmp_deadline(&deadline, CLOCK_MONOTONIC, timeout_ms);
-	if ((rc = take(s, SLOTS, timeout_ms > 0 ? &deadline : NULL)) < 0)
-		return rc;
-	if ((rc = lock(s)) < 0) {
-		struct sembuf op = { SLOTS, 1, 0 };
-		semops(s->semid, &op, 1, NULL);
-		return rc;
-	}
-	if ((rc = ipcmp_ring_put(&s->ring, buf, len)) < 0) {
-		unlock_and_post(s, SLOTS);
-		return rc;
-	}
-	return unlock_and_post(s, ITEMS);
-}
-
-static ssize_t chan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int timeout_ms)
-{
-	struct sysv_shm *s = priv(chan);
-	struct timespec deadline;
-	ssize_t n;
-	int rc;
-
-	ipcmp_deadline(&deadline, CLOCK_MONOTONIC, timeout_ms);
-	for (;;) {
-		rc = take(s, ITEMS, timeout_ms > 0 ? &deadline : NULL);
-		if (rc == -ETIMEDOUT || rc == -EAGAIN) {
-			int end = at_end(s);
-			return end < 0 ? end : end ? IPCMP_EOS : rc;
-		}
-		if (rc < 0)
-			return rc;
-		if ((rc = lock(s)) < 0)
-			return rc;
-		n = ipcmp_ring_get(&s->ring, buf, cap);
-		if (n >= 0) {
-			rc = unlock_and_post(s, SLOTS);
-			return rc < 0 ? rc : n;
-		}
-		if (n != -EAGAIN) {            /* corrupt: leave the item for the next call */
-			unlock_and_post(s, ITEMS);
-			return n;
-		}
-		/* An item but an empty ring: the end-of-stream token. */
-		if ((rc = producers(s)) == 0) {
-			unlock_and_post(s, ITEMS);
-			return IPCMP_EOS;
-		}
-		unlock(s);                      /* a producer came back: a stale token */
-		if (rc < 0)
-			return rc;
-	}
-}
-
 static int chan_close(struct ipcmp_chan *chan)
 {
 	struct sysv_shm *s = priv(chan);
 	int rc = 0;
 
-	if (s->producer)
-		rc = producer_leave(s);
-	if (rc == -EIDRM)               /* removed under us: nothing to tell */
-		rc = 0;
 	/* SysV: detaching leaves the segment; it goes at IPC_RMID once unattached. */
-	if (s->ring.hdr != NULL && shmdt(s->ring.hdr) < 0 && rc == 0)
+	if (s->rc.ring.hdr != NULL && shmdt(s->rc.ring.hdr) < 0)
 		rc = ipcmp_fail("shmdt", errno);
-	s->ring.hdr = NULL;
+	s->rc.ring.hdr = NULL;
 	s->shmid = s->semid = -1;
 	return rc;
 }
 
-/* Removes only a segment that carries this channel's name: a key collision
- * must not destroy somebody else's object. */
-static int chan_unlink(const char *name)
+/* A set of this backend's shape with its mark. */
+static int set_is_ours(int semid)
 {
-	key_t key = ipcmp_sysv_key(name);
-	int shmid = shmget(key, 0, 0);
-	int semid = semget(key, 0, 0);
-	struct shmid_ds ds;
-	void *mem;
-	int owned;
+	struct semid_ds sds;
 
-	if (shmid < 0)
-		return ipcmp_fail("shmget", errno);
-	if (shmctl(shmid, IPC_STAT, &ds) < 0)
-		return ipcmp_fail("shmctl(IPC_STAT)", errno);
-	if ((mem = shmat(shmid, NULL, SHM_RDONLY)) == (void *)-1)
-		return ipcmp_fail("shmat", errno);
-	owned = ipcmp_ring_owned(mem, ds.shm_segsz, name);
-	shmdt(mem);
-	if (!owned)
-		return -EPROTO;
-	if (shmctl(shmid, IPC_RMID, NULL) < 0)
-		return ipcmp_fail("shmctl(IPC_RMID)", errno);
-	if (semid >= 0 && semctl(semid, 0, IPC_RMID) < 0)
-		return ipcmp_fail("semctl(IPC_RMID)", errno);
-	return 0;
+	return semid >= 0 && semctl(semid, 0, IPC_STAT, (union semun){ .buf = &sds }) == 0 &&
+	       sds.sem_nsems == NSEMS && semctl(semid, MARK, GETVAL) == SET_MARK;
 }
 
-/* For `ipcmp clean`: SysV objects have no names, so the header tells. */
-int ipcmp_sysv_shm_channel(int shmid, char *name, size_t size)
+enum { MISSING, OURS, OTHER, UNREADABLE };
+
+/* What the segment holds: this channel (OURS), another channel (OTHER: a
+ * key collision; its name in other), or no header we know (UNREADABLE:
+ * foreign or corrupt). name NULL: any channel is OTHER. */
+static int segment_holds(int shmid, const char *name, char *other, size_t size)
 {
 	const struct ipcmp_ring_hdr *h;
 	struct shmid_ds ds;
-	int rc = -EPROTO;
+	int rc = UNREADABLE;
 
+	if (shmid < 0)
+		return MISSING;
 	if (shmctl(shmid, IPC_STAT, &ds) < 0)
 		return ipcmp_fail("shmctl(IPC_STAT)", errno);
 	if ((h = shmat(shmid, NULL, SHM_RDONLY)) == (void *)-1)
 		return ipcmp_fail("shmat", errno);
 	if (ds.shm_segsz >= sizeof(*h) && h->magic == IPCMP_RING_MAGIC) {
-		snprintf(name, size, "%.*s", (int)sizeof(h->name) - 1, h->name);
-		if (ipcmp_name_check(name) == 0 && ipcmp_ring_owned(h, ds.shm_segsz, name))
-			rc = 0;
+		snprintf(other, size, "%.*s", (int)sizeof(h->name) - 1, h->name);
+		if (ipcmp_name_check(other) == 0)
+			rc = name != NULL && strcmp(other, name) == 0 ? OURS : OTHER;
 	}
 	shmdt(h);
 	return rc;
+}
+
+/*
+ * Removes the channel: its segment when it carries this channel's name (a
+ * key collision must not destroy somebody else's object), and its set. A
+ * set with our mark and no segment (`ipcrm -m`), or with a segment whose
+ * header was overwritten, is a damaged channel: removed, IPCMP_DAMAGED.
+ */
+static int chan_unlink(const char *name)
+{
+	key_t key = ipcmp_sysv_key(name);
+	int shmid = shmget(key, 0, 0);
+	int semid = semget(key, 0, 0);
+	char other[IPCMP_NAME_MAX + 8];
+	int seg, marked;
+
+	if (shmid < 0 && errno != ENOENT)
+		return ipcmp_fail("shmget", errno);
+	if ((seg = segment_holds(shmid, name, other, sizeof(other))) < 0)
+		return seg;
+	marked = set_is_ours(semid);
+	if (seg == OTHER || (seg == UNREADABLE && !marked))
+		return -EPROTO;
+	if (seg == MISSING && !marked)
+		return ipcmp_fail("shmget", ENOENT);
+	if (shmid >= 0 && shmctl(shmid, IPC_RMID, NULL) < 0)
+		return ipcmp_fail("shmctl(IPC_RMID)", errno);
+	if (semid >= 0 && semctl(semid, 0, IPC_RMID) < 0)
+		return ipcmp_fail("semctl(IPC_RMID)", errno);
+	return seg == OURS && semid >= 0 ? 0 : IPCMP_DAMAGED;
+}
+
+/* SysV objects have no names: a segment is ours when its header says so, a
+ * set when it has our mark; either without the other, or a marked set with
+ * an unreadable segment, is a damaged channel's leftover (channel ""). */
+static int chan_owns(const char *kind, const char *object, long id, char *channel, size_t size)
+{
+	key_t key = (key_t)strtoul(object, NULL, 16);
+	int seg;
+
+	channel[0] = '\0';
+	if (strcmp(kind, "shm") == 0) {
+		if ((seg = segment_holds((int)id, NULL, channel, size)) < 0)
+			return seg;
+		if (seg == OTHER)       /* named: the header is ours */
+			return 1;
+		channel[0] = '\0';
+		return set_is_ours(semget(key, 0, 0));
+	}
+	if (strcmp(kind, "sem") != 0 || !set_is_ours((int)id))
+		return 0;
+	if ((seg = segment_holds(shmget(key, 0, 0), NULL, channel, size)) != OTHER)
+		channel[0] = '\0';
+	return seg < 0 ? seg : 1;
 }
 
 const struct ipcmp_ops ipcmp_sysv_shm_ops = {
@@ -404,8 +378,10 @@ const struct ipcmp_ops ipcmp_sysv_shm_ops = {
 	.limits = chan_limits,
 	.create = chan_create,
 	.open = chan_open,
-	.send = chan_send,
-	.recv = chan_recv,
+	.send = ipcmp_ringchan_send,
+	.recv = ipcmp_ringchan_recv,
+	.leave = ipcmp_ringchan_leave,
 	.close = chan_close,
 	.unlink = chan_unlink,
+	.owns = chan_owns,
 };

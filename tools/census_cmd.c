@@ -3,11 +3,15 @@
  * `ipcs -a` and `ls /dev/shm` would together; `ipcmp clean` removes the
  * ones ipcmp made and nothing else.
  *
- * What counts as ipcmp's: POSIX objects whose name starts "/ipcmp." (the
- * only names the backends make); SysV objects carry no name, so a segment
- * is ours when its ring header has our magic, and a queue when its first
- * message is our header record (ipcmp_sysv_*_channel). The channel name read there is handed to
- * the backend's own unlink, which removes the channel's other objects too.
+ * What counts as ipcmp's: each backend says whether an object is one of its
+ * channels (ops->owns: POSIX by the name and its suffix, SysV objects, which
+ * have no name, by a segment's ring header or a queue's header record), and
+ * the channel's name goes to that backend's own unlink, which removes the
+ * channel's other objects too. A leftover of a damaged channel (a SysV
+ * semaphore set whose segment or queue is gone, or a segment whose header
+ * was overwritten beside a marked set) has no channel name to give: it is
+ * removed on its own, as is a POSIX object whose name starts "/ipcmp." that
+ * no backend claims.
  */
 #include <fcntl.h>
 #include <getopt.h>
@@ -19,6 +23,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <unistd.h>
 
 #include "census.h"
@@ -27,7 +34,9 @@
 static const char usage_census[] =
 	"usage: ipcmp census\n"
 	"List the IPC objects of both families in this IPC namespace: kind, name\n"
-	"or key, id, owner, mode, size, attached/open count.\n";
+	"or key, id, owner, mode, size, attached/open count, and the ipcmp channel\n"
+	"it belongs to (\"damaged\": a leftover of a channel that lost a part or\n"
+	"whose header was overwritten; ipcmp clean removes it).\n";
 
 static const char usage_clean[] =
 	"usage: ipcmp clean [--dry-run]\n"
@@ -76,6 +85,19 @@ static int help_only(int argc, char **argv, const char *cmd, const char *usage, 
 	return -1;
 }
 
+/* The backend whose channel this object is, and the channel's name ("":
+ * a damaged channel's leftover). */
+static const struct ipcmp_ops *owner(const struct ipcmp_census_entry *e, char *name, size_t size)
+{
+	for (size_t i = 0; ipcmp_backends[i] != NULL; i++) {
+		const struct ipcmp_ops *ops = ipcmp_backends[i];
+
+		if (ops->owns != NULL && ops->owns(e->kind, e->name, e->id, name, size) == 1)
+			return ops;
+	}
+	return NULL;
+}
+
 int cmd_census(int argc, char **argv)
 {
 	struct ipcmp_census c = { 0 };
@@ -93,18 +115,20 @@ int cmd_census(int argc, char **argv)
 		ipcmp_census_free(&c);
 		return 1;
 	}
-	printf("%-10s %-36s %8s %6s %5s %10s %8s\n", "kind", "name/key", "id", "owner",
-	       "mode", "size", "attached");
+	printf("%-10s %-36s %8s %6s %5s %10s %8s  %s\n", "kind", "name/key", "id", "owner",
+	       "mode", "size", "attached", "channel");
 	for (size_t i = 0; i < c.n; i++) {
 		const struct ipcmp_census_entry *e = &c.e[i];
-		char id[24] = "-", att[24] = "-";
+		char id[24] = "-", att[24] = "-", name[IPCMP_NAME_MAX + 8];
+		const struct ipcmp_ops *ops = owner(e, name, sizeof(name));
 
 		if (e->id >= 0)
 			snprintf(id, sizeof(id), "%ld", e->id);
 		if (e->attached >= 0)
 			snprintf(att, sizeof(att), "%ld", e->attached);
-		printf("%-10s %-36s %8s %6u %04o %10lu %8s\n", e->kind, e->name, id, e->uid,
-		       e->mode, e->size, att);
+		printf("%-10s %-36s %8s %6u %04o %10lu %8s  %s%s%s\n", e->kind, e->name, id, e->uid,
+		       e->mode, e->size, att, ops != NULL ? ops->name : "-",
+		       ops != NULL ? " " : "", ops == NULL ? "" : name[0] != '\0' ? name : "damaged");
 	}
 	if (mqdir == NULL)
 		printf("(POSIX message queues not listed: no mqueue filesystem could be mounted)\n");
@@ -114,33 +138,41 @@ int cmd_census(int argc, char **argv)
 
 static int remove_entry(const struct ipcmp_census_entry *e, int dry_run)
 {
-	const struct ipcmp_ops *ops = NULL;
+	const struct ipcmp_ops *ops;
 	char name[IPCMP_NAME_MAX + 8];
 	int rc = 0;
 
-	if (strcmp(e->kind, "shm") == 0 && ipcmp_sysv_shm_channel((int)e->id, name, sizeof(name)) == 0)
-		ops = ipcmp_backend("sysv-shm");
-	else if (strcmp(e->kind, "msg") == 0 && ipcmp_sysv_msg_channel((int)e->id, name, sizeof(name)) == 0)
-		ops = ipcmp_backend("sysv-msg");
-	else if (e->name[0] != '/' ||
-		 strncmp(e->name, IPCMP_POSIX_PREFIX, strlen(IPCMP_POSIX_PREFIX)) != 0)
+	if ((ops = owner(e, name, sizeof(name))) == NULL &&
+	    (e->name[0] != '/' ||
+	     strncmp(e->name, IPCMP_POSIX_PREFIX, strlen(IPCMP_POSIX_PREFIX)) != 0))
 		return 0;                  /* not ours */
 
-	if (ops != NULL)
-		printf("%s %s %s (channel \"%s\")\n", dry_run ? "would remove" : "removing",
-		       e->kind, e->name, name);
+	if (ops != NULL && name[0] != '\0')
+		printf("%s %s %s (%s channel \"%s\")\n", dry_run ? "would remove" : "removing",
+		       e->kind, e->name, ops->name, name);
+	else if (ops != NULL)
+		printf("%s %s %s (leftover of a damaged %s channel)\n",
+		       dry_run ? "would remove" : "removing", e->kind, e->name, ops->name);
 	else
 		printf("%s %s %s\n", dry_run ? "would remove" : "removing", e->kind, e->name);
 	if (dry_run)
 		return 1;
-	if (ops != NULL)
+	if (ops != NULL && name[0] != '\0')
 		rc = ipcmp_unlink(ops, name);
+	else if (strcmp(e->kind, "shm") == 0)
+		rc = shmctl((int)e->id, IPC_RMID, NULL) < 0 ? -errno : 0;
+	else if (strcmp(e->kind, "sem") == 0)
+		rc = semctl((int)e->id, 0, IPC_RMID) < 0 ? -errno : 0;
+	else if (strcmp(e->kind, "msg") == 0)
+		rc = msgctl((int)e->id, IPC_RMID, NULL) < 0 ? -errno : 0;
 	else if (strcmp(e->kind, "posix-shm") == 0)
 		rc = shm_unlink(e->name) < 0 ? -errno : 0;
 	else if (strcmp(e->kind, "posix-sem") == 0)
 		rc = sem_unlink(e->name) < 0 ? -errno : 0;
 	else if (strcmp(e->kind, "mqueue") == 0)
 		rc = mq_unlink(e->name) < 0 ? -errno : 0;
+	if (rc == -EINVAL || rc == -EIDRM)  /* SysV: went with its channel */
+		rc = 0;
 	if (rc < 0 && rc != -ENOENT) {     /* ENOENT: went with its channel */
 		fprintf(stderr, "ipcmp: clean %s %s: %s\n", e->kind, e->name, ipcmp_strerror(rc));
 		return -1;

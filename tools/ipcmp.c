@@ -334,6 +334,9 @@ static int cmd_unlink(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	if ((rc = ipcmp_unlink(a.ops, a.name)) < 0)
 		return cli_fail("unlink", a.ops, a.name, rc);
+	if (rc == IPCMP_DAMAGED)
+		printf("removed %s \"%s\", a damaged channel (a part was missing or overwritten)\n",
+		       a.ops->name, a.name);
 	return 0;
 }
 

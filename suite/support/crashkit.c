@@ -191,3 +191,20 @@ int kit_lock_value(const struct ipcmp_ops *ops, const char *name)
 	sem_close(sem);
 	return v;
 }
+
+int kit_lock_take(const struct ipcmp_ops *ops, const char *name)
+{
+	char path[IPCMP_NAME_MAX + 32];
+	sem_t *sem;
+	int rc = 0;
+
+	if (kit_is_sysv(ops))
+		return -EINVAL;
+	ipcmp_posix_name(path, sizeof(path), name, "lock");
+	if ((sem = sem_open(path, 0)) == SEM_FAILED)
+		return -errno;
+	if (sem_wait(sem) < 0)
+		rc = -errno;
+	sem_close(sem);
+	return rc;
+}

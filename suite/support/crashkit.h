@@ -50,6 +50,10 @@ int kit_wait_sleeping(pid_t pid, int timeout_ms);
  */
 int kit_lock_value(const struct ipcmp_ops *ops, const char *name);
 
+/* posix-shm only: takes the channel's lock semaphore and keeps it (a
+ * process that then dies is a dead lock holder: no undo). 0 or -errno. */
+int kit_lock_take(const struct ipcmp_ops *ops, const char *name);
+
 int kit_is_sysv(const struct ipcmp_ops *ops);
 
 #endif

@@ -2,7 +2,7 @@
  * ringmap.c - see ringmap.h.
  *
  * SysV: the segment is found by the channel's key: shmget(key, 0, 0), shmat.
- * POSIX: by its name: shm_open("/ipcmp.NAME"), fstat for the size, mmap.
+ * POSIX: by its name: shm_open("/ipcmp.NAME.ring"), fstat for the size, mmap.
  */
 #include <fcntl.h>
 #include <string.h>
@@ -37,7 +37,7 @@ struct ipcmp_ring_hdr *ringmap_open(const struct ipcmp_ops *ops, const char *nam
 		*size = ds.shm_segsz;
 		return mem;
 	}
-	if ((*err = ipcmp_posix_name(path, sizeof(path), name, NULL)) < 0)
+	if ((*err = ipcmp_posix_name(path, sizeof(path), name, "ring")) < 0)
 		return NULL;
 	if ((fd = shm_open(path, O_RDWR | O_CLOEXEC, 0)) < 0) {
 		*err = -errno;

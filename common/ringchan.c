@@ -1,0 +1,233 @@
+/*
+ * ringchan.c - the stream protocol over a shared-memory ring (ringchan.h).
+ *
+ * send: wait for ROOM, lock, copy into the slot at tail, publish (unlock
+ * and post DATA). recv: wait for DATA, lock, copy out of the slot at head,
+ * unlock and post ROOM. The end or abort of the stream is decided in the
+ * stream's word (stream.c) and announced by one extra DATA post with the
+ * ring empty: the token, which every consumer that takes it posts again.
+ *
+ * Waits for DATA are cut into slices of SLICE_MS; between two, a consumer
+ * checks that the stream's producers live (a dead one aborts the stream).
+ * Waits for the lock are cut likewise; between two, the lock's holder is
+ * checked (POSIX: no undo, a dead holder keeps the lock for good). Every
+ * call returns by its deadline plus IPCMP_TIMEOUT_MARGIN_MS: the lock gets
+ * LOCK_MARGIN_MS beyond the caller's deadline, since it is held for one
+ * copy only, and a caller who got its message or its slot must not lose
+ * it to a lock that is about to be free.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "ipcmp.h"
+#include "ringchan.h"
+
+#define SLICE_MS 50
+#define LOCK_SLICE_MS 10
+#define LOCK_MARGIN_MS (IPCMP_TIMEOUT_MARGIN_MS / 2)
+
+#define LOAD(x)     __atomic_load_n(&(x), __ATOMIC_SEQ_CST)
+#define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
+
+static struct ipcmp_ringchan *ringchan(struct ipcmp_chan *chan)
+{
+	return (struct ipcmp_ringchan *)chan->priv;
+}
+
+static void add_ms(struct timespec *t, int ms)
+{
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
+static int before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* The end of the next slice: slice_ms from now, or the deadline if sooner. */
+static struct timespec slice_end(clockid_t clock, const struct timespec *deadline, int slice_ms)
+{
+	struct timespec t;
+
+	ipcmp_deadline(&t, clock, slice_ms);
+	return before(deadline, &t) ? *deadline : t;
+}
+
+static int passed(clockid_t clock, const struct timespec *deadline)
+{
+	struct timespec left;
+
+	return ipcmp_remaining(deadline, clock, &left) < 0;
+}
+
+/*
+ * The lock, until deadline + LOCK_MARGIN_MS. SysV: the kernel frees the
+ * lock of a holder that dies (SEM_UNDO). POSIX: nothing does, so a holder
+ * records its pid, and a waiter that finds it dead says the channel is
+ * broken (-ENOTRECOVERABLE) at once. A holder that died before it could
+ * record itself is not told from a slow one: the wait runs out.
+ */
+static int lock(struct ipcmp_ringchan *rc, const struct timespec *deadline)
+{
+	const struct ipcmp_ring_prims *p = rc->prims;
+	struct timespec hard = *deadline, slice;
+	pid_t holder;
+	int r;
+
+	add_ms(&hard, LOCK_MARGIN_MS);
+	for (;;) {
+		slice = slice_end(p->clock, &hard, LOCK_SLICE_MS);
+		if ((r = p->take(rc, IPCMP_RING_LOCK, &slice)) == 0) {
+			STORE(rc->ring.hdr->locker, (int32_t)getpid());
+			return 0;
+		}
+		if (r != -ETIMEDOUT)
+			return r;
+		holder = LOAD(rc->ring.hdr->locker);
+		if (holder != 0 && !ipcmp_pid_alive(holder, 0))
+			return -ENOTRECOVERABLE;
+		if (passed(p->clock, &hard))
+			return -ETIMEDOUT;
+	}
+}
+
+static int unlock_and_post(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem)
+{
+	STORE(rc->ring.hdr->locker, 0);
+	return rc->prims->unlock_and_post(rc, sem);
+}
+
+static int live(void *arg)
+{
+	struct ipcmp_ringchan *rc = arg;
+
+	return rc->prims->live(rc);
+}
+
+int ipcmp_ringchan_join(struct ipcmp_ringchan *rc)
+{
+	int r;
+
+	if (rc->prims->count != NULL && (r = rc->prims->count(rc, 1)) < 0)
+		return r;
+	if ((r = ipcmp_stream_join(rc->ring.stream, &rc->member)) < 0 && rc->prims->count != NULL)
+		rc->prims->count(rc, -1);
+	return r;
+}
+
+int ipcmp_ringchan_leave(struct ipcmp_chan *chan, int abort)
+{
+	struct ipcmp_ringchan *rc = ringchan(chan);
+	pid_t pid = rc->member.pid;
+	int moved, r = 0;
+
+	if (rc->ring.hdr == NULL || pid == 0)
+		return 0;
+	moved = ipcmp_stream_leave(rc->ring.stream, &rc->member, abort);
+	if (pid == getpid() && rc->prims->count != NULL)
+		r = rc->prims->count(rc, -1);
+	if (moved && r == 0)
+		r = rc->prims->post(rc, IPCMP_RING_DATA);     /* the token */
+	return r == -EIDRM ? 0 : r;                          /* removed under us: nobody to tell */
+}
+
+int ipcmp_ringchan_send(struct ipcmp_chan *chan, const void *buf, size_t len, int timeout_ms)
+{
+	struct ipcmp_ringchan *rc = ringchan(chan);
+	const struct ipcmp_ring_prims *p = rc->prims;
+	struct timespec deadline;
+	int r;
+
+	ipcmp_deadline(&deadline, p->clock, timeout_ms);
+	if ((r = p->take(rc, IPCMP_RING_ROOM, timeout_ms > 0 ? &deadline : NULL)) < 0)
+		return r;
+	if ((r = lock(rc, &deadline)) < 0) {
+		p->post(rc, IPCMP_RING_ROOM);
+		return r == -ETIMEDOUT && timeout_ms == 0 ? -EAGAIN : r;
+	}
+	if ((r = ipcmp_ring_put(&rc->ring, buf, len, rc->member.slot,
+				chan->flags & IPCMP_CHECKSUM)) < 0) {
+		unlock_and_post(rc, IPCMP_RING_ROOM);
+		return r;
+	}
+	return unlock_and_post(rc, IPCMP_RING_DATA);
+}
+
+/* Under the lock, the message at head. had_item: the caller took a DATA
+ * unit for it, to be given back if there is no good message. -EAGAIN: the
+ * ring is empty. */
+static ssize_t take_message(struct ipcmp_ringchan *rc, void *buf, size_t cap,
+			    const struct timespec *deadline, int had_item)
+{
+	ssize_t n;
+	int r;
+
+	if ((r = lock(rc, deadline)) < 0) {
+		if (had_item)
+			rc->prims->post(rc, IPCMP_RING_DATA);
+		return r;
+	}
+	n = ipcmp_ring_get(&rc->ring, buf, cap);
+	if (n >= 0) {
+		r = unlock_and_post(rc, IPCMP_RING_ROOM);
+		return r < 0 ? r : n;
+	}
+	/* corrupt: the message stays, and so does its item */
+	unlock_and_post(rc, n != -EAGAIN && had_item ? IPCMP_RING_DATA : IPCMP_RING_LOCK);
+	return n;
+}
+
+ssize_t ipcmp_ringchan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int timeout_ms)
+{
+	struct ipcmp_ringchan *rc = ringchan(chan);
+	const struct ipcmp_ring_prims *p = rc->prims;
+	struct timespec deadline, slice;
+	ssize_t n;
+	int r, st, moved;
+
+	ipcmp_deadline(&deadline, p->clock, timeout_ms);
+	for (;;) {
+		if (timeout_ms == 0) {
+			r = p->take(rc, IPCMP_RING_DATA, NULL);
+		} else {
+			slice = slice_end(p->clock, &deadline, SLICE_MS);
+			r = p->take(rc, IPCMP_RING_DATA, &slice);
+		}
+		if (r == 0) {
+			n = take_message(rc, buf, cap, &deadline, 1);
+			if (n != -EAGAIN)
+				return n == -ETIMEDOUT && timeout_ms == 0 ? -EAGAIN : n;
+			/* an item and an empty ring: the token, or a stale item
+			 * (POSIX posts DATA after it unlocks: a consumer may take
+			 * the message before its item) */
+		} else if (r != -ETIMEDOUT && r != -EAGAIN) {
+			return r;
+		}
+		st = ipcmp_stream_status(rc->ring.stream, p->live != NULL ? live : NULL, rc, &moved);
+		if (moved)
+			p->post(rc, IPCMP_RING_DATA);   /* we aborted it: the token */
+		if (st == IPCMP_EOS || st == IPCMP_ABORTED) {
+			/* over: what is still in the ring comes first (a producer
+			 * may have died between publishing and posting DATA) */
+			if (r == 0)
+				p->post(rc, IPCMP_RING_DATA);   /* pass the token on */
+			n = take_message(rc, buf, cap, &deadline, 0);
+			if (n == -EAGAIN && st == IPCMP_ABORTED)
+				chan->aborter = ipcmp_stream_aborter(rc->ring.stream);
+			return n == -EAGAIN ? st : n == -ETIMEDOUT && timeout_ms == 0 ? -EAGAIN : n;
+		}
+		if (st < 0)
+			return st;
+		if (r == 0)
+			continue;
+		if (timeout_ms == 0)
+			return -EAGAIN;
+		if (passed(p->clock, &deadline))
+			return -ETIMEDOUT;
+	}
+}

@@ -1,0 +1,58 @@
+/*
+ * ringchan.h - the stream protocol over a shared-memory ring, written once.
+ *
+ * ringchan.c claims a slot, copies, publishes and wakes; it ends and aborts
+ * streams, checks that producers live and that a lock holder lives, and
+ * bounds every wait. A shm backend supplies only its family's primitives
+ * below (and maps and removes its objects in create, open and unlink), as
+ * Redis's ae_epoll.c and ae_kqueue.c supply only their system's calls to
+ * ae.c: sysv/sysv_shm.c and posix/posix_shm.c are one table each.
+ *
+ * Three counters, whatever a family makes them of: LOCK (1 when free),
+ * DATA (messages a consumer may take) and ROOM (free slots). A ring whose
+ * producers serialize only among themselves would have a second lock; a
+ * lock-free ring (C11 atomics, futex waits) implements take and post on
+ * words in the mapping.
+ */
+#ifndef IPCMP_RINGCHAN_H
+#define IPCMP_RINGCHAN_H
+
+#include <time.h>
+
+#include "ring.h"
+#include "stream.h"
+
+enum ipcmp_ring_sem { IPCMP_RING_LOCK, IPCMP_RING_DATA, IPCMP_RING_ROOM };
+
+struct ipcmp_ringchan;
+
+struct ipcmp_ring_prims {
+	clockid_t clock;           /* the clock of the deadlines take() is given */
+	/* Waits for one unit of sem until the absolute deadline (NULL: does
+	 * not wait). 0, -EAGAIN (NULL), -ETIMEDOUT, -EIDRM (removed), -errno. */
+	int (*take)(struct ipcmp_ringchan *, enum ipcmp_ring_sem, const struct timespec *deadline);
+	int (*post)(struct ipcmp_ringchan *, enum ipcmp_ring_sem);
+	/* Releases LOCK and posts sem (LOCK: nothing more). */
+	int (*unlock_and_post)(struct ipcmp_ringchan *, enum ipcmp_ring_sem);
+	/* Counts a producer in or out in the kernel, undone if it dies; with
+	 * live(), the kernel's count. NULL: no undo, the registry tells. */
+	int (*count)(struct ipcmp_ringchan *, int delta);
+	int (*live)(void *ringchan);
+};
+
+/* The first member of a shm backend's private state. */
+struct ipcmp_ringchan {
+	const struct ipcmp_ring_prims *prims;
+	struct ipcmp_ring ring;            /* ring.hdr NULL: not mapped */
+	struct ipcmp_stream_member member; /* a producer's place in the stream */
+};
+
+/* The last step of create and open for a producer handle. */
+int ipcmp_ringchan_join(struct ipcmp_ringchan *rc);
+
+/* The ipcmp_ops members every shm backend shares. */
+int ipcmp_ringchan_send(struct ipcmp_chan *chan, const void *buf, size_t len, int timeout_ms);
+ssize_t ipcmp_ringchan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int timeout_ms);
+int ipcmp_ringchan_leave(struct ipcmp_chan *chan, int abort);
+
+#endif
