@@ -24,6 +24,7 @@
 
 #include "backends.h"
 #include "clirun.h"
+#include "crashkit.h"
 #include "procinfo.h"
 
 #define MSG 64                     /* small messages, a small channel: send fills it */
@@ -34,6 +35,23 @@
 
 /* One channel for the command's tests that are not about a backend. */
 #define CLI_SUITE(X, ...) X(cli, ipcmp_sysv_shm_ops, __VA_ARGS__)
+
+/*
+ * Under `make valgrind`, valgrind opens its --log-file before ipcmp runs,
+ * on the lowest free descriptor: the one the test closed. ipcmp then finds
+ * it open (and valgrind refuses it reads and writes), so "started with
+ * descriptor 0 or 1 closed" cannot be made there; those cases run natively.
+ * Tables of cases that are all alike run a sample under valgrind: each
+ * process it traces costs about a second.
+ */
+#define VALGRIND_CLOSED_WHY "under valgrind, its --log-file takes the descriptor the test closes"
+#define VALGRIND_STRIDE ((size_t)fixture_scale(1, 4))
+
+static int closed_untestable(const char *in, const char *out)
+{
+	return fixture_valgrind() && ((in != NULL && strcmp(in, CLI_CLOSED) == 0) ||
+				      (out != NULL && strcmp(out, CLI_CLOSED) == 0));
+}
 
 static int has(const char *text, const char *part)
 {
@@ -57,9 +75,11 @@ static void assert_says(const struct ipcmp_ops *ops, const struct cli_run *r, co
 
 /*
  * Starts `ipcmp send` with more on its stdin than the channel holds, and
- * returns once a message of it arrived through cons: send is then running,
- * its handlers installed, and it goes on until the channel is full, then
- * waits for room. Its stdin stays open: it never reaches end of file.
+ * returns once a message of it arrived through cons (send is running, its
+ * handlers installed) and send sleeps: with stdin full of data, the only
+ * place it sleeps is the wait for room in the full channel, inside the
+ * library. Seen asleep twice, 50 ms apart, so that it is not the moment
+ * before it wakes for the room our recv made. Its stdin stays open.
  */
 static void send_mid_stream(const struct ipcmp_ops *ops, const char *name, struct cli_run *r,
 			    struct ipcmp_chan *cons)
@@ -74,6 +94,11 @@ static void send_mid_stream(const struct ipcmp_ops *ops, const char *name, struc
 	n = ipcmp_recv(cons, buf, sizeof(buf), fixture_wait_ms());
 	cr_assert(eq(sz, (size_t)n, (size_t)MSG), "%s: no message from send: %s; its stderr: %s",
 		  ops->name, n < 0 ? ipcmp_strerror((int)n) : "short", r->errbuf);
+	for (int asleep = 0; asleep < 2; asleep++) {
+		kit_sleep_us(50000);
+		cr_assert(eq(int, kit_wait_sleeping(r->pid, fixture_wait_ms()), 1),
+			  "%s: send never waited for room in a full channel", ops->name);
+	}
 }
 
 /* Interrupts a send in mid-stream with sig; then a recv drains the channel.
@@ -126,6 +151,9 @@ BACKEND_TEST(send_sigint_exits_130, .timeout = 120)
 
 BACKEND_TEST(send_sigterm_exits_143, .timeout = 120)
 {
+	if (fixture_valgrind())
+		cr_skip("%s: under valgrind only SIGINT (the same path; each traced process costs)",
+			ops->name);
 	send_interrupted(ops, SIGTERM);
 }
 
@@ -152,6 +180,9 @@ BACKEND_TEST(abort_send_sigint_recv_fails, .timeout = 120)
 
 BACKEND_TEST(abort_send_sigterm_recv_fails, .timeout = 120)
 {
+	if (fixture_valgrind())
+		cr_skip("%s: under valgrind only SIGINT (the same path; each traced process costs)",
+			ops->name);
 	send_interrupted_recv_fails(ops, SIGTERM);
 }
 
@@ -171,6 +202,11 @@ BACKEND_TEST(recv_sigint_exits_130, .timeout = 120)
 	cli_start(&r, NULL, argv);
 	cr_assert(eq(int, ipcmp_send(prod, "first", 5, fixture_wait_ms()), 0), "%s: send", ops->name);
 	cli_read_out(&r, 5, fixture_wait_ms());
+	for (int asleep = 0; asleep < 2; asleep++) {   /* in the library's wait for data */
+		kit_sleep_us(50000);
+		cr_assert(eq(int, kit_wait_sleeping(r.pid, fixture_wait_ms()), 1),
+			  "%s: recv never waited for the next message", ops->name);
+	}
 	kill(r.pid, SIGINT);
 	cli_finish(&r, fixture_wait_ms());
 	assert_status(ops, &r, 128 + SIGINT, "recv waiting, SIGINT");
@@ -208,11 +244,14 @@ BACKEND_TEST(send_stdin_closed_refused, .timeout = 120)
 	const char *name = fixture_name();
 	const char *const argv[] = { "send", "-b", ops->name, name, NULL };
 	const struct cli_spec closed_in = { .in = CLI_CLOSED };
-	struct ipcmp_chan *c = chan_create_ok(ops, name, MSG, CAP, IPCMP_CONSUMER);
+	struct ipcmp_chan *c;
 	char buf[MSG];
 	struct cli_run r;
 	ssize_t n;
 
+	if (closed_untestable(closed_in.in, NULL))
+		cr_skip("%s: %s", ops->name, VALGRIND_CLOSED_WHY);
+	c = chan_create_ok(ops, name, MSG, CAP, IPCMP_CONSUMER);
 	cli_run(&r, &closed_in, argv);
 	assert_status(ops, &r, 1, "send <&-");
 	assert_says(ops, &r, "stdin is closed", "send <&-");
@@ -229,11 +268,14 @@ BACKEND_TEST(recv_stdout_closed_refused, .timeout = 120)
 	const char *name = fixture_name();
 	const char *const argv[] = { "recv", "-b", ops->name, name, "--timeout", "0", NULL };
 	const struct cli_spec closed_out = { .out = CLI_CLOSED };
-	struct ipcmp_chan *c = chan_create_ok(ops, name, MSG, CAP, IPCMP_PRODUCER | IPCMP_CONSUMER);
+	struct ipcmp_chan *c;
 	char buf[MSG];
 	struct cli_run r;
 	ssize_t n;
 
+	if (closed_untestable(NULL, closed_out.out))
+		cr_skip("%s: %s", ops->name, VALGRIND_CLOSED_WHY);
+	c = chan_create_ok(ops, name, MSG, CAP, IPCMP_PRODUCER | IPCMP_CONSUMER);
 	cr_assert(eq(int, ipcmp_send(c, "kept", 4, 0), 0), "%s: send", ops->name);
 	cli_run(&r, &closed_out, argv);
 	assert_status(ops, &r, 1, "recv >&-");
@@ -295,9 +337,14 @@ static void failing_send(const struct ipcmp_ops *ops, size_t i, const char *name
 BACKEND_TEST(send_failure_exits_1, .timeout = 120)
 {
 	for (size_t i = 0; i < sizeof(failing_sends) / sizeof(failing_sends[0]); i++) {
-		const char *name = fixture_name();
-		struct ipcmp_chan *c = chan_create_ok(ops, name, MSG, CAP, 0);
+		const char *name;
+		struct ipcmp_chan *c;
 		struct cli_run r;
+
+		if (closed_untestable(failing_sends[i].in, NULL))
+			continue;
+		name = fixture_name();
+		c = chan_create_ok(ops, name, MSG, CAP, 0);
 
 		failing_send(ops, i, name, &r);
 		assert_status(ops, &r, 1, failing_sends[i].what);
@@ -312,11 +359,16 @@ BACKEND_TEST(send_failure_exits_1, .timeout = 120)
 BACKEND_TEST(abort_failed_send_recv_fails, .timeout = 120)
 {
 	for (size_t i = 0; i < sizeof(failing_sends) / sizeof(failing_sends[0]); i++) {
-		const char *name = fixture_name();
-		struct ipcmp_chan *c = chan_create_ok(ops, name, MSG, CAP, IPCMP_CONSUMER);
+		const char *name;
+		struct ipcmp_chan *c;
 		char buf[MSG];
 		struct cli_run r;
 		ssize_t n;
+
+		if (closed_untestable(failing_sends[i].in, NULL))
+			continue;
+		name = fixture_name();
+		c = chan_create_ok(ops, name, MSG, CAP, IPCMP_CONSUMER);
 
 		failing_send(ops, i, name, &r);
 		while ((n = ipcmp_recv(c, buf, sizeof(buf), T_EXPIRE)) >= 0)
@@ -372,7 +424,7 @@ BACKEND_TEST(create_mode_exact, .timeout = 120)
 }
 
 /* A mode without u+rw is refused with the reason, and nothing is made. */
-BACKEND_TEST(create_mode_refused, .timeout = 120)
+BACKEND_TEST_ON(CLI_SUITE, create_mode_refused, .timeout = 120)
 {
 	static const char *const modes[] = { "0000", "0400" };
 
@@ -402,10 +454,13 @@ BACKEND_TEST(unlink_stdio_closed, .timeout = 120)
 	const char *name = fixture_name();
 	const char *const argv[] = { "unlink", "-b", ops->name, name, NULL };
 	const struct cli_spec closed = { .in = CLI_CLOSED, .out = CLI_CLOSED };
-	struct ipcmp_chan *c = chan_create_ok(ops, name, MSG, CAP, 0);
+	struct ipcmp_chan *c;
 	struct cli_run r;
 	int rc;
 
+	if (closed_untestable(closed.in, closed.out))
+		cr_skip("%s: %s", ops->name, VALGRIND_CLOSED_WHY);
+	c = chan_create_ok(ops, name, MSG, CAP, 0);
 	chan_close_ok(c);
 	cli_run(&r, &closed, argv);
 	assert_status(ops, &r, 0, "unlink <&- >&-");
@@ -456,7 +511,7 @@ BACKEND_TEST_ON(CLI_SUITE, option_errors, .timeout = 300)
 {
 	const char *name = fixture_name();
 
-	for (size_t i = 0; i < sizeof(option_cases) / sizeof(option_cases[0]); i++) {
+	for (size_t i = 0; i < sizeof(option_cases) / sizeof(option_cases[0]); i += VALGRIND_STRIDE) {
 		const char *argv[8] = { 0 };
 		struct cli_run r;
 
@@ -478,7 +533,7 @@ BACKEND_TEST_ON(CLI_SUITE, help_exits_0, .timeout = 300)
 	static const char *const cmds[] = { "create", "send", "recv", "unlink", "census", "clean",
 					    "backends", "compare" };
 
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i += VALGRIND_STRIDE) {
 		const char *const argv[] = { cmds[i], "--help", NULL };
 		char usage[32];
 		struct cli_run r;
@@ -528,6 +583,8 @@ BACKEND_TEST_ON(CLI_SUITE, output_errors_exit_1, .timeout = 300)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct cli_run r;
 
+		if (closed_untestable(cases[i].spec.in, cases[i].spec.out))
+			continue;
 		cli_run(&r, &cases[i].spec, cases[i].argv);
 		cr_assert(eq(int, r.status, cases[i].status), "cli: ipcmp %s (case %zu): exit status %d, not %d; stderr: %s",
 			  cases[i].argv[0], i, r.status, cases[i].status, r.errbuf);
