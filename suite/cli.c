@@ -502,9 +502,6 @@ static const struct {
 	{ { "unlink", "-b", "sysv-shm" }, "ipcmp: unlink: the channel NAME is missing" },
 	{ { "unlink", "NAME" }, "ipcmp: unlink: option '-b BACKEND' is required" },
 	{ { "unlink", "-b", "nosuch", "NAME" }, "ipcmp: unlink: unknown backend 'nosuch'" },
-	{ { "compare", "--messages", "many" },
-	  "ipcmp: compare: option '--messages' needs messages from 1 to 4294967296, not 'many'" },
-	{ { "compare", "--frobnicate" }, "ipcmp: compare: unknown option '--frobnicate'" },
 };
 
 BACKEND_TEST_ON(CLI_SUITE, option_errors, .timeout = 300)

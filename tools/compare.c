@@ -190,17 +190,13 @@ int cmd_compare(int argc, char **argv)
 	int c, status = 0;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage_compare, stdout);
 			return 0;
 		}
-		if (c != 'n')
-			return cli_option_error("compare", usage_compare, longopts, c, argc, argv);
-		if (cli_number(optarg, (size_t)1 << 32, &n) < 0 || n == 0)
-			return cli_usage_error("compare", usage_compare,
-					       "option '--messages' needs messages from 1 to %zu, not '%s'",
-					       (size_t)1 << 32, optarg);
+		if (c != 'n' || cli_number(optarg, (size_t)1 << 32, &n) < 0 || n == 0)
+			return cli_usage_error("compare", usage_compare, "bad option '%s'", argv[optind - 1]);
 	}
 	if (optind != argc)
 		return cli_usage_error("compare", usage_compare, "unexpected '%s'", argv[optind]);
