@@ -384,7 +384,7 @@ BACKEND_TEST(abort_failed_send_recv_fails, .timeout = 120)
 		c = chan_create_ok(ops, name, MSG, CAP, IPCMP_CONSUMER);
 
 		failing_send(ops, i, name, &r);
-		while ((n = ipcmp_recv(c, buf, sizeof(buf), T_EXPIRE)) >= 0)
+		while ((n = ipcmp_recv(c, buf, sizeof(buf), fixture_wait_ms())) >= 0)
 			;
 		cr_assert(eq(i64, (int64_t)n, (int64_t)IPCMP_ABORTED),
 			  "%s: after a failed send (%s), the consumer got \"%s\", not the abort "
@@ -515,6 +515,8 @@ static const struct {
 	{ { "unlink", "-b", "sysv-shm" }, "ipcmp: unlink: the channel NAME is missing" },
 	{ { "unlink", "NAME" }, "ipcmp: unlink: option '-b BACKEND' is required" },
 	{ { "unlink", "-b", "nosuch", "NAME" }, "ipcmp: unlink: unknown backend 'nosuch'" },
+	{ { "backends", "--all" }, "ipcmp: backends: unknown option '--all'" },
+	{ { "backends", "NAME" }, "ipcmp: backends: unexpected '" },
 };
 
 BACKEND_TEST_ON(CLI_SUITE, option_errors, .timeout = 300)

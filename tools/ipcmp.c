@@ -491,8 +491,11 @@ static int cmd_backends(int argc, char **argv)
 		fputs(usage_backends, stdout);
 		return 0;
 	}
+	if (argc > 1 && argv[1][0] == '-')
+		return cli_usage_error("backends", usage_backends, "unknown option '%s'", argv[1]);
 	if (argc > 1)
-		return cli_usage_error("backends", usage_backends, "unexpected '%s'", argv[1]);
+		return cli_usage_error("backends", usage_backends, "unexpected '%s' (backends takes no NAME)",
+				       argv[1]);
 	for (size_t i = 0; ipcmp_backends[i] != NULL; i++)
 		printf("%s\n", ipcmp_backends[i]->name);
 	return 0;
