@@ -127,7 +127,7 @@ static void interrupt_send(const struct ipcmp_ops *ops, int sig, struct cli_run 
 	send_mid_stream(ops, name, &r, cons);
 	chan_close_ok(cons);
 	kill(r.pid, sig);
-	cli_finish(&r, fixture_wait_ms());
+	cli_wait_exit(&r, fixture_wait_ms());
 	snprintf(what, sizeof(what), "send, %s in mid-stream", strsignal(sig));
 	assert_status(ops, &r, 128 + sig, what);
 	assert_says(ops, &r, "stream aborted", what);
@@ -221,10 +221,34 @@ BACKEND_TEST(recv_sigint_exits_130, .timeout = 120)
 			  "%s: recv never waited for the next message", ops->name);
 	}
 	kill(r.pid, SIGINT);
-	cli_finish(&r, fixture_wait_ms());
+	cli_wait_exit(&r, fixture_wait_ms());
 	assert_status(ops, &r, 128 + SIGINT, "recv waiting, SIGINT");
 	cr_assert(eq(str, r.outbuf, "first"), "%s: recv wrote \"%s\"", ops->name, r.outbuf);
 	chan_close_ok(prod);
+	chan_close_ok(c);
+	chan_unlink_ok(ops, name);
+}
+
+/* A send that waits for its stdin (a terminal, an idle pipe) ends on
+ * SIGINT too: its own wait, poll(2), is the one interrupted. */
+BACKEND_TEST_ON(CLI_SUITE, send_sigint_reading_stdin_exits_130, .timeout = 120)
+{
+	const char *name = fixture_name();
+	const char *const argv[] = { "send", "-b", ops->name, name, "--timeout", LONG_TIMEOUT, NULL };
+	struct ipcmp_chan *c;
+	struct cli_run r;
+
+	need_proc(ops);
+	c = chan_create_ok(ops, name, MSG, CAP, 0);
+	cli_start(&r, NULL, argv);
+	for (int asleep = 0; asleep < 2; asleep++) {   /* in poll on its empty stdin */
+		kit_sleep_us(50000);
+		cr_assert(eq(int, kit_wait_sleeping(r.pid, fixture_wait_ms()), 1),
+			  "%s: send never waited for its stdin", ops->name);
+	}
+	kill(r.pid, SIGINT);
+	cli_wait_exit(&r, fixture_wait_ms());
+	assert_status(ops, &r, 128 + SIGINT, "send waiting for stdin, SIGINT");
 	chan_close_ok(c);
 	chan_unlink_ok(ops, name);
 }

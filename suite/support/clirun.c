@@ -162,14 +162,13 @@ static _Noreturn void overdue(struct cli_run *r, int timeout_ms)
 		 timeout_ms, r->errbuf);
 }
 
-int cli_finish(struct cli_run *r, int timeout_ms)
+static int collect(struct cli_run *r, int timeout_ms)
 {
 	long deadline = now_ms() + timeout_ms;
 	size_t out_kept = strlen(r->outbuf), err_kept = strlen(r->errbuf), err_total = 0;
 	int st;
 	pid_t rc;
 
-	cli_close_fd(&r->in);
 	while (r->out >= 0 || r->err >= 0) {
 		struct pollfd p[2] = { { .fd = r->out, .events = POLLIN },
 				       { .fd = r->err, .events = POLLIN } };
@@ -195,6 +194,20 @@ int cli_finish(struct cli_run *r, int timeout_ms)
 		cr_fatal("cli %s: waitpid: %s", r->what, strerror(errno));
 	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 1000 + WTERMSIG(st);
 	return r->status;
+}
+
+int cli_finish(struct cli_run *r, int timeout_ms)
+{
+	cli_close_fd(&r->in);
+	return collect(r, timeout_ms);
+}
+
+int cli_wait_exit(struct cli_run *r, int timeout_ms)
+{
+	int status = collect(r, timeout_ms);
+
+	cli_close_fd(&r->in);
+	return status;
 }
 
 void cli_read_out(struct cli_run *r, size_t want, int timeout_ms)

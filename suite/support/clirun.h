@@ -39,6 +39,9 @@ void cli_start(struct cli_run *r, const struct cli_spec *spec, const char *const
  * output and waits for it, all within timeout_ms; kills it and fails the
  * test when it runs longer. Returns r->status. */
 int cli_finish(struct cli_run *r, int timeout_ms);
+/* Like cli_finish, but stdin stays open until the command has exited: for
+ * a command that must end by itself (on a signal), not at end of file. */
+int cli_wait_exit(struct cli_run *r, int timeout_ms);
 /* cli_start, then cli_finish with fixture_wait_ms(). */
 int cli_run(struct cli_run *r, const struct cli_spec *spec, const char *const argv[]);
 /* Reads the command's stdout until it wrote at least want bytes (asserts,
