@@ -62,9 +62,12 @@ build/obj/%.o: %.c
 deps:
 	@ci/deps
 
+# The suite runs the command itself (suite/cli.c): this one, also under valgrind.
+test valgrind: export IPCMP_BIN = $(CURDIR)/build/ipcmp
+
 test: deps
 	@$(MAKE) --no-print-directory build/suite build/ipcmp
-	IPCMP_BIN=$(CURDIR)/build/ipcmp ./build/suite $(SUITE_FLAGS)
+	./build/suite $(SUITE_FLAGS)
 
 # Criterion's runner ignores its workers' exit codes under valgrind: every
 # process writes its own log, and any summary with errors (leaks of the
@@ -73,7 +76,7 @@ test: deps
 valgrind: deps
 	@$(MAKE) --no-print-directory build/suite build/ipcmp
 	@rm -rf build/vg && mkdir -p build/vg
-	IPCMP_VALGRIND=1 IPCMP_BIN=$(CURDIR)/build/ipcmp valgrind $(VALGRIND_FLAGS) ./build/suite $(SUITE_FLAGS)
+	IPCMP_VALGRIND=1 valgrind $(VALGRIND_FLAGS) ./build/suite $(SUITE_FLAGS)
 	@bad=$$(grep -l -E 'ERROR SUMMARY: [1-9]' build/vg/vg.*.log); \
 	if [ -n "$$bad" ]; then echo "valgrind: errors or leaks in:"; \
 		for f in $$bad; do echo "== $$f"; grep -A12 -E 'blocks are definitely|blocks are indirectly|Invalid|uninitialised|Syscall param|ERROR SUMMARY' $$f | head -60; done; exit 1; fi; \
