@@ -75,6 +75,9 @@ build/obj/tools/bench_cmd.o build/obj/suite/bench.o: CFLAGS += -Ibench
 deps:
 	@ci/deps
 
+# The suite runs the command itself (suite/cli.c): this one, also under valgrind.
+test valgrind: export IPCMP_BIN = $(CURDIR)/build/ipcmp
+
 test: deps
 	@$(MAKE) --no-print-directory build/suite build/ipcmp
 	./build/suite $(SUITE_FLAGS)
