@@ -15,9 +15,14 @@ TOOL_OBJ  := $(TOOL_SRC:%.c=build/obj/%.o)
 # (ipcmp compare prints them) and into the suite (which asserts them).
 PROBE_SRC := $(wildcard tools/probes/*.c)
 PROBE_OBJ := $(PROBE_SRC:%.c=build/obj/%.o)
+# The lessons (ipcmp lesson): linked into the command and into the suite,
+# whose tests assert what each lesson claims.
+LESSON_SRC := $(wildcard tools/lessons/*.c)
+LESSON_OBJ := $(LESSON_SRC:%.c=build/obj/%.o)
 SUITE_SRC := $(wildcard suite/*.c suite/support/*.c)
 SUITE_OBJ := $(SUITE_SRC:%.c=build/obj/%.o)
 DEPS      := $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(PROBE_OBJ:.o=.d) $(SUITE_OBJ:.o=.d)
+DEPS      += $(LESSON_OBJ:.o=.d)
 
 # Criterion's flags are asked for only when the suite is built, after deps.
 CRITERION_CFLAGS = $(shell pkg-config --cflags criterion 2>/dev/null)
@@ -35,25 +40,28 @@ all: tools
 tools: build/ipcmp
 suite: build/suite
 
-build/ipcmp: $(TOOL_OBJ) build/libprobes.a build/libipcmp.a
+build/ipcmp: $(TOOL_OBJ) build/libprobes.a build/liblessons.a build/libipcmp.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 build/libprobes.a: $(PROBE_OBJ)
 	$(AR) rcs $@ $^
 
+build/liblessons.a: $(LESSON_OBJ)
+	$(AR) rcs $@ $^
+
 build/libipcmp.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-build/suite: $(SUITE_OBJ) build/libprobes.a build/libipcmp.a
+build/suite: $(SUITE_OBJ) build/libprobes.a build/liblessons.a build/libipcmp.a
 	$(CC) $(CFLAGS) -o $@ $^ $(CRITERION_LIBS) $(LDLIBS)
 
 build/obj/suite/%.o: suite/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(CRITERION_CFLAGS) -Isuite/support -Itools/probes -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(CRITERION_CFLAGS) -Isuite/support -Itools/probes -Itools/lessons -MMD -MP -c -o $@ $<
 
 build/obj/tools/%.o: tools/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itools -Itools/probes -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) -Itools -Itools/probes -Itools/lessons -MMD -MP -c -o $@ $<
 
 build/obj/%.o: %.c
 	@mkdir -p $(@D)

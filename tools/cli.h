@@ -20,5 +20,6 @@ void cli_mqueue_unview(const char *dir);
 int cmd_compare(int argc, char **argv);
 int cmd_census(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
+int cmd_lesson(int argc, char **argv);
 
 #endif

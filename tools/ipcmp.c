@@ -33,6 +33,7 @@ static const char usage_main[] =
 	"  compare [--messages N]                    the backends side by side, measured\n"
 	"  census                                    the IPC objects of both families\n"
 	"  clean [--dry-run]                         remove the objects ipcmp made\n"
+	"  lesson [NAME] [--json]                    what shared memory does underneath, live\n"
 	"\n"
 	"'ipcmp COMMAND --help' describes one command.\n";
 
@@ -360,6 +361,7 @@ static const struct {
 	{ "compare", cmd_compare },
 	{ "census", cmd_census },
 	{ "clean", cmd_clean },
+	{ "lesson", cmd_lesson },
 };
 
 int main(int argc, char **argv)
