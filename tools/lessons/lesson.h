@@ -95,6 +95,12 @@ int lesson_team_run(struct lesson_team *t, int n, int (*work)(int i, void *arg),
 void lesson_team_times(int i, double seconds);   /* in a worker: report its time */
 double lesson_team_max(const struct lesson_team *t);
 
+/* One child running fn(arg), which _exits with its return value. Waiting
+ * is bounded: after timeout_ms the child is killed and reaped, -ETIMEDOUT.
+ * Else 0, and *status is waitpid's. */
+pid_t lesson_child(int (*fn)(void *arg), void *arg);
+int lesson_child_wait(pid_t pid, int timeout_ms, int *status);
+
 int lesson_cpus(int *cpu, int max);        /* the CPUs we may run on; count */
 double lesson_clock(void);                 /* CLOCK_MONOTONIC in seconds */
 int lesson_valgrind(void);                 /* under memcheck: loops scaled down */
@@ -159,6 +165,7 @@ struct false_sharing_result {
 	long line_size;
 	const char *line_source;
 	int ncpu;
+	unsigned processes;        /* at most line_size / sizeof(long): one line holds all */
 	unsigned long iterations;
 	double same_line_s[LESSON_FAMILIES], padded_s[LESSON_FAMILIES];
 	int counts_exact;          /* every counter reached its iterations */

@@ -6,6 +6,9 @@
 const struct lesson *const lessons[] = {
 	&lesson_race_def,
 	&lesson_reorder_def,
+	&lesson_visibility_def,
+	&lesson_false_sharing_def,
+	&lesson_private_def,
 	NULL,
 };
 

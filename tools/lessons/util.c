@@ -373,6 +373,38 @@ out:
 	return rc;
 }
 
+pid_t lesson_child(int (*fn)(void *arg), void *arg)
+{
+	pid_t parent = getpid();
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(125);
+		_exit(fn(arg) & 0x7f);
+	}
+	return pid < 0 ? -errno : pid;
+}
+
+int lesson_child_wait(pid_t pid, int timeout_ms, int *status)
+{
+	double deadline = lesson_clock() + timeout_ms / 1000.0;
+	pid_t r;
+
+	while ((r = waitpid(pid, status, WNOHANG)) == 0 && lesson_clock() < deadline)
+		sleep_ms(1);
+	if (r > 0)
+		return 0;
+	if (r < 0)
+		return -errno;
+	kill(pid, SIGKILL);
+	waitpid(pid, status, 0);
+	return -ETIMEDOUT;
+}
+
 /* ---- /proc/self/maps ---- */
 
 int lesson_maps_line(const void *addr, char *line, size_t size)
@@ -388,8 +420,13 @@ int lesson_maps_line(const void *addr, char *line, size_t size)
 
 		if (sscanf(buf, "%lx-%lx", &lo, &hi) == 2 &&
 		    (uintptr_t)addr >= lo && (uintptr_t)addr < hi) {
-			buf[strcspn(buf, "\n")] = '\0';
-			snprintf(line, size, "%s", buf);
+			size_t o = 0;
+
+			/* the line with its runs of blanks squeezed to one */
+			for (char *c = buf; *c != '\0' && *c != '\n' && o + 1 < size; c++)
+				if (*c != ' ' || (o > 0 && line[o - 1] != ' '))
+					line[o++] = *c;
+			line[o] = '\0';
 			rc = 0;
 			break;
 		}
