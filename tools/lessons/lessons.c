@@ -9,6 +9,8 @@ const struct lesson *const lessons[] = {
 	&lesson_visibility_def,
 	&lesson_false_sharing_def,
 	&lesson_private_def,
+	&lesson_mapping_def,
+	&lesson_unmap_def,
 	NULL,
 };
 
