@@ -11,6 +11,8 @@ const struct lesson *const lessons[] = {
 	&lesson_private_def,
 	&lesson_mapping_def,
 	&lesson_unmap_def,
+	&lesson_mode0000_def,
+	&lesson_keys_def,
 	NULL,
 };
 
