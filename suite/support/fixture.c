@@ -153,7 +153,7 @@ void fixture_begin(const struct ipcmp_ops *ops)
 {
 	fx.ops = ops;
 	if (fx.setup_err != 0)
-		cr_fatal("%s: fixture: %s: %s", ops->name, fx.setup_step, strerror(-fx.setup_err));
+		cr_fatal("%s: fixture: %s: %s", backend(), fx.setup_step, strerror(-fx.setup_err));
 }
 
 static size_t describe(char *buf, size_t size, size_t used, const char *what,

@@ -21,7 +21,8 @@
 
 void fixture_init(void);           /* .init: namespaces, mounts, first census */
 void fixture_fini(void);           /* .fini: removes what a failed test left */
-void fixture_begin(const struct ipcmp_ops *ops);   /* first thing in a body */
+void fixture_begin(const struct ipcmp_ops *ops);   /* first thing in a body;
+						       NULL: a test of no backend */
 
 /* Fails the test unless the census equals the one taken before the test. */
 void census_assert_clean(void);

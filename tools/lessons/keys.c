@@ -19,9 +19,9 @@
  *
  *   $ ipcmp lesson keys
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,55 +50,61 @@ struct file_key {
 	char *path;
 };
 
-static int by_key(const void *a, const void *b)
-{
-	const struct file_key *x = a, *y = b;
+/* nftw's callback has no argument: the search's state. */
+static struct {
+	struct file_key *f;
+	size_t n;
+	unsigned char *seen;       /* one bit per possible key (24 bits: proj fixed) */
+	struct keys_result *r;
+} search;
 
-	return x->key < y->key ? -1 : x->key > y->key;
+static int visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	key_t key = by_hand(st, PROJ);
+	unsigned bit = (unsigned)key & 0xffffff;
+
+	(void)ftw;
+	/* FTW_PHYS: a symbolic link is not followed (ftok would use its target) */
+	if (type != FTW_F || strlen(path) >= LESSON_TEXT)
+		return 0;
+	if (search.seen[bit / 8] & (1u << (bit % 8)))
+		for (size_t i = 0; i < search.n; i++)
+			if (search.f[i].key == key &&
+			    (search.f[i].ino != st->st_ino || search.f[i].dev != st->st_dev)) {
+				snprintf(search.r->collide[0], LESSON_TEXT, "%s", search.f[i].path);
+				snprintf(search.r->collide[1], LESSON_TEXT, "%s", path);
+				search.r->collide_key = key;
+				return 1;          /* found: stop the walk */
+			}
+	search.seen[bit / 8] |= (unsigned char)(1u << (bit % 8));
+	if ((search.f[search.n].path = strdup(path)) == NULL)
+		return 1;
+	search.f[search.n].key = key;
+	search.f[search.n].dev = st->st_dev;
+	search.f[search.n].ino = st->st_ino;
+	return ++search.n >= SCAN_MAX;
 }
 
-/* Looks through a few system directories for two files with one key. */
+/* Walks the system's files until two give one key (the birthday paradox
+ * says a few hundred should do; files made together have neighbouring
+ * inodes, so it takes more). */
 static void find_collision(struct keys_result *r)
 {
-	static const char *const dirs[] = { "/usr/bin", "/usr/sbin", "/usr/lib", "/etc", "/usr/share/doc" };
-	struct file_key *f = calloc(SCAN_MAX, sizeof(*f));
-	size_t n = 0;
+	static const char *const dirs[] = { "/etc", "/usr" };
 
-	if (f == NULL)
-		return;
-	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]) && n < SCAN_MAX; d++) {
-		DIR *dir = opendir(dirs[d]);
-		struct dirent *e;
-
-		while (dir != NULL && n < SCAN_MAX && (e = readdir(dir)) != NULL) {
-			char path[LESSON_TEXT + 300];
-			struct stat st;
-
-			if (e->d_name[0] == '.' || strlen(dirs[d]) + strlen(e->d_name) + 2 > LESSON_TEXT)
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", dirs[d], e->d_name);
-			/* lstat: a symbolic link would give its target's key */
-			if (lstat(path, &st) < 0 || S_ISLNK(st.st_mode) || (f[n].path = strdup(path)) == NULL)
-				continue;
-			f[n].key = by_hand(&st, PROJ);
-			f[n].dev = st.st_dev;
-			f[n].ino = st.st_ino;
-			n++;
-		}
-		if (dir != NULL)
-			closedir(dir);
-	}
-	qsort(f, n, sizeof(*f), by_key);
-	for (size_t i = 1; i < n; i++)
-		if (f[i].key == f[i - 1].key && (f[i].ino != f[i - 1].ino || f[i].dev != f[i - 1].dev)) {
-			snprintf(r->collide[0], sizeof(r->collide[0]), "%s", f[i - 1].path);
-			snprintf(r->collide[1], sizeof(r->collide[1]), "%s", f[i].path);
-			r->collide_key = f[i].key;
-			break;
-		}
-	for (size_t i = 0; i < n; i++)
-		free(f[i].path);
-	free(f);
+	search.f = calloc(SCAN_MAX, sizeof(*search.f));
+	search.seen = calloc(1, (1u << 24) / 8);
+	search.n = 0;
+	search.r = r;
+	for (size_t d = 0; search.f != NULL && search.seen != NULL &&
+	     d < sizeof(dirs) / sizeof(dirs[0]) && r->collide[0][0] == '\0' && search.n < SCAN_MAX; d++)
+		nftw(dirs[d], visit, 16, FTW_PHYS | FTW_MOUNT);
+	r->scanned = (unsigned long)search.n + (r->collide[0][0] != '\0');
+	for (size_t i = 0; search.f != NULL && i < search.n; i++)
+		free(search.f[i].path);
+	free(search.f);
+	free(search.seen);
+	memset(&search, 0, sizeof(search));
 }
 
 /* The segment through the first path, looked up through the second. */
@@ -109,6 +115,7 @@ static int collide(struct keys_result *r)
 
 	if (id < 0)
 		return errno == EEXIST ? 0 : -errno;   /* in use already: not ours to touch */
+	r->collide_tried = 1;
 	r->collide_same_segment = k1 == k2 && shmget(k2, 0, 0) == id;
 	shmctl(id, IPC_RMID, NULL);
 	return 0;
@@ -209,12 +216,13 @@ static int show(const struct lesson_opts *o, struct lesson_out *out)
 		   r.path, r.proj, r.ino, r.ino & 0xffff, r.dev, r.dev & 0xff, r.proj,
 		   (unsigned)r.by_hand, (unsigned)r.by_ftok, r.by_hand == r.by_ftok ? "(equal)" : "(DIFFER)");
 	if (r.collide[0][0] != '\0')
-		lesson_say(out, "Two different files, one key 0x%08x:\n  %s\n  %s\n"
+		lesson_say(out, "Two different files (of %lu looked at), one key 0x%08x:\n  %s\n  %s\n"
 			   "  a segment created through the first, looked up through the second: %s\n\n",
-			   (unsigned)r.collide_key, r.collide[0], r.collide[1],
-			   r.collide_same_segment ? "the same segment" : "(key in use here; not tried)");
+			   r.scanned, (unsigned)r.collide_key, r.collide[0], r.collide[1],
+			   !r.collide_tried ? "(key in use here; not tried)" :
+			   r.collide_same_segment ? "the same segment" : "two segments");
 	else
-		lesson_say(out, "No two files with one key among the directories searched.\n\n");
+		lesson_say(out, "No two files with one key among the %lu files looked at.\n\n", r.scanned);
 	lesson_say(out, "As `ipcs -m` lists them (key, shmid, owner uid, perms, bytes, nattch):\n"
 		   "  keyed:       %s\n  IPC_PRIVATE: %s   (two IPC_PRIVATE segments: %s)\n\n",
 		   r.ipcs_sysv, r.ipcs_private, r.private_ids_differ ? "two ids" : "ONE id");

@@ -235,8 +235,10 @@ struct keys_result {
 	unsigned long ino, dev;
 	int proj;
 	key_t by_hand, by_ftok;
+	unsigned long scanned;         /* files looked at for a collision */
 	char collide[2][LESSON_TEXT];  /* two files whose keys are equal, "" if none */
 	key_t collide_key;
+	int collide_tried;             /* 0: the key was in use here already */
 	int collide_same_segment;      /* shmget through the second found the first's */
 	int private_ids_differ;        /* two IPC_PRIVATE segments: two ids */
 	char ipcs_sysv[LESSON_TEXT];   /* /proc/sysvipc/shm, as ipcs -m shows it */

@@ -36,14 +36,16 @@ static char bss_sample[64 * 1024];   /* its end lies past the data's last page *
 
 static void describe(struct mapping_row *row, const void *addr)
 {
-	char inode[32] = "0";
+	char path[2] = "";
 
 	row->addr = addr;
 	if (lesson_maps_line(addr, row->line, sizeof(row->line)) < 0)
 		return;
-	/* start-end perms offset dev inode [path] */
-	sscanf(row->line, "%*s %7s %*s %*s %31s", row->perms, inode);
-	row->file_backed = strcmp(inode, "0") != 0;
+	/* start-end perms offset dev inode [path]: a file's path starts with /;
+	 * anonymous memory has none, or a [name]. (Not the inode: a SysV
+	 * segment's is its shmid, which can be 0.) */
+	sscanf(row->line, "%*s %7s %*s %*s %*s %1s", row->perms, path);
+	row->file_backed = path[0] == '/';
 }
 
 int lesson_mapping(const struct lesson_opts *o, struct mapping_result *r)
