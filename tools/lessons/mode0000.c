@@ -90,23 +90,38 @@ static void both(struct mode0000_side *side)
 	posix_steps(&side[LESSON_POSIX]);
 }
 
-/* In a child: become nobody, run the steps; the results go back through
- * shared memory. Exit 2: could not become nobody (errno in [0].create_err). */
+/* What the nobody child hands back, through shared memory. */
+struct nobody_report {
+	struct mode0000_side side[LESSON_FAMILIES];
+	const char *call;          /* the call that failed to make it nobody */
+	int err;
+};
+
+/* In a child: become nobody, run the steps. Exit 2: could not. */
 static int as_nobody(void *arg)
 {
-	struct mode0000_side *side = arg;
+	struct nobody_report *rep = arg;
 
-	if (setgroups(0, NULL) < 0 || setgid(NOBODY) < 0 || setuid(NOBODY) < 0) {
-		side[0].create_err = errno;
+	rep->call = "setgroups";
+	if (setgroups(0, NULL) == 0) {
+		rep->call = "setgid";
+		if (setgid(NOBODY) == 0) {
+			rep->call = "setuid";
+			if (setuid(NOBODY) == 0)
+				rep->call = NULL;
+		}
+	}
+	if (rep->call != NULL) {
+		rep->err = errno;
 		return 2;
 	}
-	both(side);
+	both(rep->side);
 	return 0;
 }
 
 int lesson_mode0000(const struct lesson_opts *o, struct mode0000_result *r)
 {
-	struct mode0000_side *shared;
+	struct nobody_report *shared;
 	pid_t pid;
 	int st, rc;
 
@@ -121,25 +136,26 @@ int lesson_mode0000(const struct lesson_opts *o, struct mode0000_result *r)
 			 (long)geteuid());
 		return 0;
 	}
-	shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	shared = mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shared == MAP_FAILED)
 		return -errno;
 	if ((pid = lesson_child(as_nobody, shared)) < 0) {
-		munmap(shared, 4096);
+		munmap(shared, sizeof(*shared));
 		return pid;
 	}
 	rc = lesson_child_wait(pid, 5000, &st);
 	if (rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
 		r->plain_ran = 1;
-		memcpy(r->plain, shared, sizeof(r->plain));
+		memcpy(r->plain, shared->side, sizeof(r->plain));
 	} else if (rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 2) {
 		snprintf(r->plain_skip, sizeof(r->plain_skip),
-			 "cannot become nobody: setuid(%d): %s%s", NOBODY, strerror(shared[0].create_err),
-			 shared[0].create_err == EINVAL ? " (a user namespace without that uid mapped)" : "");
+			 "cannot become nobody: %s: %s (%s)", shared->call, strerror(shared->err),
+			 shared->err == EINVAL || shared->err == EPERM ?
+			 "a user namespace, where uid 65534 is not mapped?" : "root without CAP_SETUID?");
 	} else {
 		rc = rc < 0 ? rc : -EPROTO;
 	}
-	munmap(shared, 4096);
+	munmap(shared, sizeof(*shared));
 	return rc < 0 ? rc : 0;
 }
 
@@ -194,6 +210,10 @@ static int show(const struct lesson_opts *o, struct lesson_out *out)
 	snprintf(who, sizeof(who), "as this process (uid %ld%s), the owner", (long)geteuid(),
 		 r.root ? ", root" : "");
 	table(out, who, r.self);
+	if (r.root && (r.self[LESSON_SYSV].first_handle_err != 0 ||
+		       r.self[LESSON_POSIX].reopen_err != 0))
+		lesson_say(out, "  (refused although uid 0: this root lacks the capability over these\n"
+			   "   objects, as root of a user namespace does over the host's IPC namespace)\n");
 	if (r.plain_ran)
 		table(out, "as nobody (uid 65534), the owner", r.plain);
 	else
