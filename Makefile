@@ -90,6 +90,14 @@ valgrind: deps
 compare: build/ipcmp
 	./build/ipcmp compare
 
+# docs/LESSONS.md: every lesson's text and one run, with the machine it ran on.
+.PHONY: docs docs-lessons
+docs: docs-lessons
+docs-lessons: build/ipcmp
+	@mkdir -p docs
+	./build/ipcmp lesson all --markdown > docs/LESSONS.md.tmp
+	mv docs/LESSONS.md.tmp docs/LESSONS.md
+
 clean:
 	rm -rf build
 
