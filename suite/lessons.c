@@ -69,7 +69,7 @@ static void ran(int rc, const char *lesson)
 
 LESSON_TEST(race)
 {
-	struct lesson_opts o = { .processes = 2, .iterations = fixture_scale(50000, 2000) };
+	struct lesson_opts o = { .processes = 2, .iterations = fixture_scale(1000000, 20000) };
 	struct race_result r;
 
 	ran(lesson_race(&o, &r), "race");

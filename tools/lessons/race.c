@@ -140,14 +140,14 @@ int lesson_race(const struct lesson_opts *o, struct race_result *r)
 
 	memset(r, 0, sizeof(*r));
 	r->processes = lesson_processes(o, (unsigned)lesson_cpus(cpus, LESSON_PROC_MAX));
-	r->iterations = lesson_iterations(o, 200000);
+	r->iterations = lesson_iterations(o, 1000000);
 	/* A contended SysV semaphore puts the loser to sleep in the kernel at
-	 * every increment (tens of microseconds): the locked rows do a tenth. */
+	 * every increment (tens of microseconds): the locked rows do a hundredth. */
 	for (int i = 0; i < RACE_ROWS; i++) {
 		unsigned long n = r->iterations;
 
 		if (plan[i].method == RACE_SYSV_SEM || plan[i].method == RACE_POSIX_SEM)
-			n = n / 10 > 0 ? n / 10 : 1;
+			n = n / 100 > 0 ? n / 100 : 1;
 		if ((rc = run_one(&r->row[i], plan[i].method, plan[i].family, r->processes, n,
 				  &r->ncpu)) < 0)
 			return rc;
@@ -166,7 +166,7 @@ static int show(const struct lesson_opts *o, struct lesson_out *out)
 
 	if (rc < 0)
 		return rc;
-	lesson_say(out, "%u processes x %lu increments each (a tenth under a semaphore), on %d CPU%s:\n\n",
+	lesson_say(out, "%u processes x %lu increments each (a hundredth under a semaphore), on %d CPU%s:\n\n",
 		   r.processes, r.iterations, r.ncpu,
 		   r.ncpu == 1 ? " (they take turns: fewer collisions)" : "s");
 	lesson_say(out, "  %-17s %-10s %12s %12s %12s %9s\n", "method", "memory", "expected",

@@ -234,8 +234,10 @@ unsigned long lesson_iterations(const struct lesson_opts *o, unsigned long def)
 /* ---- worker teams ---- */
 
 struct team_ctl {
+	int n;
 	atomic_int ready;
 	atomic_int go;
+	atomic_int running;
 	double seconds[LESSON_PROC_MAX];
 };
 
@@ -280,8 +282,14 @@ static _Noreturn void worker(struct team_ctl *ctl, int i, int cpu,
 		sched_setaffinity(0, sizeof(set), &set);
 	}
 	atomic_fetch_add(&ctl->ready, 1);
-	/* the gate: spin (not sleep), so all start within a cache miss */
 	while (atomic_load(&ctl->go) == 0)
+		if (lesson_clock() > deadline)
+			_exit(124);
+	/* The gate: the parent, waking to open it, may have taken one worker's
+	 * CPU for a moment. Meet again, spinning, so that all are running when
+	 * the last one arrives, and all start within a cache miss. */
+	atomic_fetch_add(&ctl->running, 1);
+	while (atomic_load(&ctl->running) < ctl->n)
 		if (lesson_clock() > deadline)
 			_exit(124);
 	_exit(work(i, arg) & 0x7f);
@@ -346,6 +354,7 @@ int lesson_team_run(struct lesson_team *t, int n, int (*work)(int i, void *arg),
 		team_ctl = NULL;
 		return -errno;
 	}
+	team_ctl->n = n;
 	fflush(NULL);                      /* children must not flush our buffers */
 	for (int i = 0; i < n; i++) {
 		t->cpu[i] = t->ncpu >= 2 ? cpus[i % t->ncpu] : -1;
