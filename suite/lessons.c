@@ -295,6 +295,9 @@ LESSON_TEST(keys_ftok)
 	ran(lesson_keys(NULL, &r), "keys");
 	cr_assert(eq(int, r.by_hand, r.by_ftok), "keys: ftok gave 0x%08x, the formula 0x%08x",
 		  (unsigned)r.by_ftok, (unsigned)r.by_hand);
+	cr_assert(eq(int, r.dir_by_hand, r.dir_by_ftok),
+		  "keys: /dev/shm (dev 0x%lx): ftok gave 0x%08x, the formula 0x%08x", r.dir_dev,
+		  (unsigned)r.dir_by_ftok, (unsigned)r.dir_by_hand);
 	cr_assert(eq(int, r.private_ids_differ, 1), "keys: two IPC_PRIVATE segments, one id");
 	cr_assert(eq(int, strncmp(r.ipcs_private, "0x00000000 ", 11), 0),
 		  "keys: IPC_PRIVATE as listed: %s", r.ipcs_private);

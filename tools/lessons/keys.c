@@ -194,6 +194,11 @@ int lesson_keys(const struct lesson_opts *o, struct keys_result *r)
 	r->proj = PROJ;
 	r->by_hand = by_hand(&st, PROJ);
 	r->by_ftok = ftok(r->path, PROJ);
+	if (stat("/dev/shm", &st) < 0)
+		return -errno;
+	r->dir_dev = (unsigned long)st.st_dev;
+	r->dir_by_hand = by_hand(&st, PROJ);
+	r->dir_by_ftok = ftok("/dev/shm", PROJ);
 	find_collision(r);
 	if (r->collide[0][0] != '\0' && (rc = collide(r)) < 0)
 		return rc;
@@ -212,9 +217,13 @@ static int show(const struct lesson_opts *o, struct lesson_out *out)
 		return rc;
 	lesson_say(out, "ftok(\"%s\", '%c'):\n"
 		   "  st_ino = %lu (low 16 bits 0x%04lx), st_dev = 0x%lx (low 8 bits 0x%02lx), proj 0x%02x\n"
-		   "  by hand: 0x%08x   ftok(): 0x%08x   %s\n\n",
+		   "  by hand: 0x%08x   ftok(): 0x%08x   %s\n",
 		   r.path, r.proj, r.ino, r.ino & 0xffff, r.dev, r.dev & 0xff, r.proj,
 		   (unsigned)r.by_hand, (unsigned)r.by_ftok, r.by_hand == r.by_ftok ? "(equal)" : "(DIFFER)");
+	lesson_say(out, "ftok(\"/dev/shm\", '%c'), on a device whose low 8 bits are 0x%02lx:\n"
+		   "  by hand: 0x%08x   ftok(): 0x%08x   %s\n\n", r.proj, r.dir_dev & 0xff,
+		   (unsigned)r.dir_by_hand, (unsigned)r.dir_by_ftok,
+		   r.dir_by_hand == r.dir_by_ftok ? "(equal)" : "(DIFFER)");
 	if (r.collide[0][0] != '\0')
 		lesson_say(out, "Two different files (of %lu looked at), one key 0x%08x:\n  %s\n  %s\n"
 			   "  a segment created through the first, looked up through the second: %s\n\n",
@@ -230,7 +239,8 @@ static int show(const struct lesson_opts *o, struct lesson_out *out)
 	snprintf(key, sizeof(key), "0x%08x", (unsigned)r.by_ftok);
 	lesson_str(out, "path", r.path);
 	lesson_str(out, "ftok", key);
-	lesson_int(out, "by_hand_equals_ftok", r.by_hand == r.by_ftok);
+	lesson_int(out, "by_hand_equals_ftok", r.by_hand == r.by_ftok &&
+		   r.dir_by_hand == r.dir_by_ftok);
 	lesson_str(out, "collide_a", r.collide[0]);
 	lesson_str(out, "collide_b", r.collide[1]);
 	lesson_int(out, "collide_same_segment", r.collide_same_segment);

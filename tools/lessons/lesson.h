@@ -235,6 +235,8 @@ struct keys_result {
 	unsigned long ino, dev;
 	int proj;
 	key_t by_hand, by_ftok;
+	key_t dir_by_hand, dir_by_ftok;   /* the same for /dev/shm, another device */
+	unsigned long dir_dev;
 	unsigned long scanned;         /* files looked at for a collision */
 	char collide[2][LESSON_TEXT];  /* two files whose keys are equal, "" if none */
 	key_t collide_key;
