@@ -93,6 +93,10 @@ struct lesson_team {
 int lesson_team_run(struct lesson_team *t, int n, int (*work)(int i, void *arg), void *arg,
 		    int timeout_ms);
 void lesson_team_times(int i, double seconds);   /* in a worker: report its time */
+/* In a worker's spin loop, each turn: -1 once deadline (lesson_clock) has
+ * passed. With one CPU it yields at every turn (the other side must run
+ * for the value to change), else only now and then. */
+int lesson_spin(unsigned long turn, double deadline);
 double lesson_team_max(const struct lesson_team *t);
 
 /* One child running fn(arg), which _exits with its return value. Waiting

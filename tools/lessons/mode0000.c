@@ -173,7 +173,8 @@ static const char *outcome(int err)
 	return b;
 }
 
-static void table(struct lesson_out *out, const char *who, const struct mode0000_side *s)
+static void table(struct lesson_out *out, const char *key, const char *who,
+		  const struct mode0000_side *s)
 {
 	lesson_say(out, "  %s:\n", who);
 	lesson_say(out, "    SysV  shmget(key, 4096, IPC_CREAT|IPC_EXCL|0000)  %s\n"
@@ -187,7 +188,7 @@ static void table(struct lesson_out *out, const char *who, const struct mode0000
 		   "          shm_open(name, O_RDWR) again               %s\n",
 		   outcome(s[LESSON_POSIX].create_err), outcome(s[LESSON_POSIX].first_handle_err),
 		   outcome(s[LESSON_POSIX].reopen_err));
-	lesson_open(out, who);
+	lesson_open(out, key);
 	for (int f = 0; f < LESSON_FAMILIES; f++) {
 		lesson_open(out, lesson_family[f]);
 		lesson_str(out, "create", outcome(s[f].create_err));
@@ -209,13 +210,13 @@ static int show(const struct lesson_opts *o, struct lesson_out *out)
 		return rc;
 	snprintf(who, sizeof(who), "as this process (uid %ld%s), the owner", (long)geteuid(),
 		 r.root ? ", root" : "");
-	table(out, who, r.self);
+	table(out, "self", who, r.self);
 	if (r.root && (r.self[LESSON_SYSV].first_handle_err != 0 ||
 		       r.self[LESSON_POSIX].reopen_err != 0))
 		lesson_say(out, "  (refused although uid 0: this root lacks the capability over these\n"
 			   "   objects, as root of a user namespace does over the host's IPC namespace)\n");
 	if (r.plain_ran)
-		table(out, "as nobody (uid 65534), the owner", r.plain);
+		table(out, "nobody", "as nobody (uid 65534), the owner", r.plain);
 	else
 		lesson_say(out, "  as a plain user: not run: %s\n", r.plain_skip);
 	if (r.valgrind)

@@ -20,7 +20,6 @@
  */
 #include <signal.h>
 #include <errno.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -87,17 +86,14 @@ struct pingpong {
 /* Waits until *p == want, reading it the `kind` way; bounded. */
 static int wait_for(int *p, int want, int kind, double deadline)
 {
-	for (unsigned long spins = 1;; spins++) {
+	for (unsigned long turn = 1;; turn++) {
 		int v = kind == SPIN_VOLATILE ? *(volatile int *)p
 			: atomic_load_explicit((atomic_int *)p, memory_order_acquire);
 
 		if (v == want)
 			return 0;
-		if ((spins & 0xfff) == 0) {
-			if (lesson_clock() > deadline)
-				return -1;
-			sched_yield();     /* one CPU: let the other side run */
-		}
+		if (lesson_spin(turn, deadline) < 0)
+			return -1;
 	}
 }
 
@@ -133,12 +129,14 @@ int lesson_visibility(const struct lesson_opts *o, struct visibility_result *r)
 {
 	struct lesson_team team;
 	struct lesson_mem m;
-	int rc;
+	int cpus[2], rc;
 
 	memset(r, 0, sizeof(*r));
 	r->round_trips = lesson_iterations(o, 100000);
 	if (r->round_trips > 1000000000)
 		r->round_trips = 1000000000;
+	if (lesson_cpus(cpus, 2) < 2 && r->round_trips > 5000)
+		r->round_trips = 5000;     /* one CPU: each handoff is a context switch */
 	for (int fam = 0; fam < LESSON_FAMILIES; fam++) {
 		if ((rc = lesson_mem_create(&m, fam, 4096)) < 0)
 			return rc;
