@@ -19,6 +19,7 @@
  *
  *   $ ./build/suite --filter 'lessons/?*'
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -64,7 +65,9 @@ static void no_lesson_names_left(void)
 
 static void ran(int rc, const char *lesson)
 {
-	cr_assert(eq(int, rc, 0), "lesson %s: %s", lesson, strerror(-rc));
+	cr_assert(eq(int, rc, 0), "lesson %s: %s", lesson,
+		  rc == -ETIMEDOUT ? "a worker did not finish in time (killed)" :
+		  rc == -EPROTO ? "a worker process failed" : strerror(-rc));
 }
 
 LESSON_TEST(race)

@@ -2,6 +2,7 @@
  * lesson.c - `ipcmp lesson [NAME]`: list the lessons, or run one (or all)
  * and print what it shows, the numbers, and why (tools/lessons/).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -75,7 +76,12 @@ static int run(const struct lesson *l, const struct lesson_opts *o, int json, in
 		lesson_close(&out);
 		printf(", \"ok\": %s}\n", rc < 0 ? "false" : "true");
 	}
-	if (rc < 0)
+	if (rc == -ETIMEDOUT)
+		fprintf(stderr, "ipcmp: lesson %s: a worker process did not finish in time (killed)\n",
+			l->name);
+	else if (rc == -EPROTO)
+		fprintf(stderr, "ipcmp: lesson %s: a worker process failed\n", l->name);
+	else if (rc < 0)
 		fprintf(stderr, "ipcmp: lesson %s: %s\n", l->name, ipcmp_strerror(rc));
 	if (markdown)
 		printf("```\n\n%s\n", l->why);

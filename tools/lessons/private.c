@@ -155,19 +155,24 @@ struct rdonly_child {
 	int sock, shmid;
 };
 
+struct rdonly_report {
+	int read_ok;
+	char maps[LESSON_TEXT];
+};
+
 static int rdonly_side(void *arg)
 {
 	struct rdonly_child *c = arg;
 	struct rlimit no_core = { 0, 0 };
-	char line[LESSON_TEXT] = "";
+	struct rdonly_report rep = { 0 };
 	volatile int *p = shmat(c->shmid, NULL, SHM_RDONLY);
 
 	setrlimit(RLIMIT_CORE, &no_core);  /* the crash below is the lesson */
 	if (p == (void *)-1)
 		return 1;
-	lesson_maps_line((const void *)p, line, sizeof(line));
-	line[0] = p[0] == 42 ? line[0] : '!';
-	if (write(c->sock, line, sizeof(line)) != (ssize_t)sizeof(line))
+	rep.read_ok = p[0] == 42;
+	lesson_maps_line((const void *)p, rep.maps, sizeof(rep.maps));
+	if (write(c->sock, &rep, sizeof(rep)) != (ssize_t)sizeof(rep))
 		return 1;
 	p[0] = 43;                         /* SIGSEGV: the page is read-only */
 	return 0;
@@ -176,6 +181,7 @@ static int rdonly_side(void *arg)
 static int sysv_rdonly(struct private_result *r)
 {
 	struct rdonly_child c = { .shmid = -1 };
+	struct rdonly_report rep;
 	int sv[2] = { -1, -1 }, st, rc;
 	volatile int *p = (void *)-1;
 	pid_t pid;
@@ -193,9 +199,10 @@ static int sysv_rdonly(struct private_result *r)
 		rc = pid;
 		goto out;
 	}
-	rc = recv_within(sv[0], r->rdonly_maps, sizeof(r->rdonly_maps), STEP_MS);
+	rc = recv_within(sv[0], &rep, sizeof(rep), STEP_MS);
 	if (lesson_child_wait(pid, STEP_MS, &st) == 0 && rc == 0) {
-		r->rdonly_read_ok = r->rdonly_maps[0] != '!';
+		r->rdonly_read_ok = rep.read_ok;
+		memcpy(r->rdonly_maps, rep.maps, sizeof(r->rdonly_maps));
 		r->rdonly_write_signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
 	}
 out:
