@@ -51,9 +51,16 @@ static void machine(char *buf, size_t size)
 			}
 		fclose(f);
 	}
+	double load = -1;
+
+	if ((f = fopen("/proc/loadavg", "re")) != NULL) {
+		if (fscanf(f, "%lf", &load) != 1)
+			load = -1;
+		fclose(f);
+	}
 	uname(&u);
-	snprintf(buf, size, "%s %s, %s, %ld CPUs (%s)", u.sysname, u.release, u.machine,
-		 sysconf(_SC_NPROCESSORS_ONLN), model);
+	snprintf(buf, size, "%s %s, %s, %ld CPUs (%s), load average %.2f", u.sysname, u.release,
+		 u.machine, sysconf(_SC_NPROCESSORS_ONLN), model, load);
 }
 
 static int run(const struct lesson *l, const struct lesson_opts *o, int json, int markdown)

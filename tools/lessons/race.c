@@ -190,6 +190,13 @@ static int show(const struct lesson_opts *o, struct lesson_out *out)
 		lesson_close(out);
 	}
 	lesson_close_array(out);
+	for (int i = 0; i < RACE_ROWS; i++)
+		if (r.row[i].method == RACE_PLAIN && r.row[i].final == r.row[i].expected) {
+			lesson_say(out, "\n  (plain ++ lost nothing on %s this time: the processes did not\n"
+				   "   overlap, on a busy machine or one CPU. Run it again.)\n",
+				   lesson_family[r.row[i].family]);
+			break;
+		}
 	return 0;
 }
 
