@@ -146,7 +146,7 @@ int cmd_lesson(int argc, char **argv)
 	if (json && markdown)
 		return cli_usage_error("lesson", usage_lesson, "--json or --markdown, not both");
 	if (markdown) {
-		char m[300];
+		char m[512];
 		time_t now = time(NULL);
 		char date[32];
 
