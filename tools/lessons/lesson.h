@@ -1,14 +1,15 @@
 /*
  * lesson.h - `ipcmp lesson`: what shared memory does underneath, shown live.
  *
- * A lesson is two functions: one that measures into a result struct (the
- * suite asserts on it, --json prints it) and one that prints that result
- * for a reader. The table (lessons.c) names them. Lessons fork real
- * processes over both families' shared memory, bound every wait, kill and
- * reap their children on every path, and remove every object they make:
- * SysV segments are marked for removal (IPC_RMID) as soon as they are
- * attached, POSIX objects are unlinked as soon as they are mapped, so not
- * even a killed lesson leaves one behind.
+ * A lesson is a function that measures into a result struct (the suite
+ * asserts on it, --json prints it) and a printer for a reader; its struct
+ * lesson (name, summary, intro, why, run = measure then print) is listed
+ * in lessons.c. Lessons fork real processes over both families' shared
+ * memory, bound every wait, kill and reap their children on every path,
+ * and remove every object they make. Memory under study is marked for
+ * removal (IPC_RMID, shm_unlink) as soon as it is attached or mapped, so
+ * even a killed lesson leaves none behind; only the objects whose name is
+ * the lesson (mode-0000, keys) exist under a name for a moment.
  *
  * Measuring functions return 0 or -errno and never print; children end
  * with _exit and die with their parent (PR_SET_PDEATHSIG).
@@ -81,7 +82,7 @@ key_t lesson_sysv_key(void);               /* unique to this process and call */
  * together, runs work(i, arg) and _exits with its return value (0: ok).
  * team_run starts them, opens the gate, and waits at most timeout_ms for
  * all of them; on any failure it kills and reaps every child.
- * Returns 0, -ETIMEDOUT, or -EPROTO (a worker failed: *failed its index).
+ * Returns 0, -ETIMEDOUT, or -EPROTO (a worker failed: t->failed is its index).
  */
 struct lesson_team {
 	int n;
@@ -107,7 +108,7 @@ int lesson_child_wait(pid_t pid, int timeout_ms, int *status);
 
 int lesson_cpus(int *cpu, int max);        /* the CPUs we may run on; count */
 double lesson_clock(void);                 /* CLOCK_MONOTONIC in seconds */
-int lesson_valgrind(void);                 /* under memcheck: loops scaled down */
+int lesson_valgrind(void);                 /* under memcheck (or IPCMP_VALGRIND set) */
 unsigned lesson_processes(const struct lesson_opts *o, unsigned def);
 unsigned long lesson_iterations(const struct lesson_opts *o, unsigned long def);
 

@@ -189,6 +189,9 @@ static int sysv_rdonly(struct private_result *r)
 	if ((c.shmid = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600)) < 0)
 		return -errno;
 	p = shmat(c.shmid, NULL, 0);
+	/* Marked for removal now; Linux still lets the child attach it by id
+	 * (shmctl(2): a segment marked for destruction can be attached). */
+	shmctl(c.shmid, IPC_RMID, NULL);
 	if (p == (void *)-1 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0) {
 		rc = -errno;
 		goto out;
@@ -212,7 +215,6 @@ out:
 	}
 	if (p != (void *)-1)
 		shmdt((const void *)p);
-	shmctl(c.shmid, IPC_RMID, NULL);
 	return rc;
 }
 
