@@ -172,7 +172,10 @@ struct false_sharing_result {
 	int ncpu;
 	unsigned processes;        /* at most line_size / sizeof(long): one line holds all */
 	unsigned long iterations;
-	double same_line_s[LESSON_FAMILIES], padded_s[LESSON_FAMILIES];
+	/* ns per increment while all the processes ran at once, and the share
+	 * of the increments done so (a busy machine makes them take turns) */
+	double same_line_ns[LESSON_FAMILIES], padded_ns[LESSON_FAMILIES];
+	double same_line_together[LESSON_FAMILIES], padded_together[LESSON_FAMILIES];
 	int counts_exact;          /* every counter reached its iterations */
 };
 int lesson_false_sharing(const struct lesson_opts *, struct false_sharing_result *);
