@@ -20,10 +20,14 @@ PROBE_OBJ := $(PROBE_SRC:%.c=build/obj/%.o)
 # and into the suite (which checks that each runs and cleans up).
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_OBJ := $(BENCH_SRC:%.c=build/obj/%.o)
+# The lessons (ipcmp lesson): linked into the command and into the suite,
+# whose tests assert what each lesson claims.
+LESSON_SRC := $(wildcard tools/lessons/*.c)
+LESSON_OBJ := $(LESSON_SRC:%.c=build/obj/%.o)
 SUITE_SRC := $(wildcard suite/*.c suite/support/*.c)
 SUITE_OBJ := $(SUITE_SRC:%.c=build/obj/%.o)
 DEPS      := $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(PROBE_OBJ:.o=.d) $(SUITE_OBJ:.o=.d)
-DEPS      += $(BENCH_OBJ:.o=.d)
+DEPS      += $(BENCH_OBJ:.o=.d) $(LESSON_OBJ:.o=.d)
 
 # Criterion's flags are asked for only when the suite is built, after deps.
 CRITERION_CFLAGS = $(shell pkg-config --cflags criterion 2>/dev/null)
@@ -43,7 +47,7 @@ all: tools
 tools: build/ipcmp
 suite: build/suite
 
-build/ipcmp: $(TOOL_OBJ) build/libbench.a build/libprobes.a build/libipcmp.a
+build/ipcmp: $(TOOL_OBJ) build/libbench.a build/libprobes.a build/liblessons.a build/libipcmp.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 build/libprobes.a: $(PROBE_OBJ)
@@ -52,19 +56,22 @@ build/libprobes.a: $(PROBE_OBJ)
 build/libbench.a: $(BENCH_OBJ)
 	$(AR) rcs $@ $^
 
+build/liblessons.a: $(LESSON_OBJ)
+	$(AR) rcs $@ $^
+
 build/libipcmp.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-build/suite: $(SUITE_OBJ) build/libbench.a build/libprobes.a build/libipcmp.a
+build/suite: $(SUITE_OBJ) build/libbench.a build/libprobes.a build/liblessons.a build/libipcmp.a
 	$(CC) $(CFLAGS) -o $@ $^ $(CRITERION_LIBS) $(LDLIBS)
 
 build/obj/suite/%.o: suite/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(CRITERION_CFLAGS) -Isuite/support -Itools/probes -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(CRITERION_CFLAGS) -Isuite/support -Itools/probes -Itools/lessons -MMD -MP -c -o $@ $<
 
 build/obj/tools/%.o: tools/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itools -Itools/probes -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) -Itools -Itools/probes -Itools/lessons -MMD -MP -c -o $@ $<
 
 build/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -118,6 +125,14 @@ docs-bench: build/ipcmp
 	@mkdir -p docs
 	./build/ipcmp bench --svg docs/bench.svg --markdown --note "$(BENCH_NOTE)" $(BENCH_FLAGS) > build/BENCH.md
 	mv build/BENCH.md docs/BENCH.md
+
+# docs/LESSONS.md: every lesson's text and one run, with the machine it ran on.
+.PHONY: docs docs-lessons
+docs: docs-lessons
+docs-lessons: build/ipcmp
+	@mkdir -p docs
+	./build/ipcmp lesson all --markdown > docs/LESSONS.md.tmp
+	mv docs/LESSONS.md.tmp docs/LESSONS.md
 
 clean:
 	rm -rf build

@@ -45,5 +45,6 @@ int cmd_compare(int argc, char **argv);
 int cmd_census(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_lesson(int argc, char **argv);
 
 #endif

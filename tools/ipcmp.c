@@ -43,6 +43,7 @@ static const char usage_main[] =
 	"  census                                    the IPC objects of both families\n"
 	"  clean [--dry-run]                         remove the objects ipcmp made\n"
 	"  bench [--sizes LIST] [--reps N] [--json]  backends beside raw loops and floors, measured\n"
+	"  lesson [NAME] [--json]                    what shared memory does underneath, live\n"
 	"\n"
 	"'ipcmp COMMAND --help' describes one command.\n";
 
@@ -519,6 +520,7 @@ static const struct {
 	{ "census", cmd_census },
 	{ "clean", cmd_clean },
 	{ "bench", cmd_bench },
+	{ "lesson", cmd_lesson },
 };
 
 /* The command's status, or 1 when what it printed could not be written. */

@@ -172,7 +172,7 @@ void fixture_begin(const struct ipcmp_ops *ops)
 {
 	fx.ops = ops;
 	if (fx.setup_err != 0)
-		cr_fatal("%s: fixture: %s: %s", ops->name, fx.setup_step, strerror(-fx.setup_err));
+		cr_fatal("%s: fixture: %s: %s", backend(), fx.setup_step, strerror(-fx.setup_err));
 }
 
 void fixture_begin_probe(const char *label)

@@ -21,7 +21,8 @@
 
 void fixture_init(void);           /* .init: namespaces, mounts, first census */
 void fixture_fini(void);           /* .fini: removes what a failed test left */
-void fixture_begin(const struct ipcmp_ops *ops);   /* first thing in a body */
+void fixture_begin(const struct ipcmp_ops *ops);   /* first thing in a body;
+						       NULL: a test of no backend */
 /* Likewise for a test of no backend (a probe of tools/probes): label names
  * it in messages; when not isolated, the census also watches the probe
  * objects of this process (probe_posix_name, probe_sysv_key). */
