@@ -152,7 +152,7 @@ BACKEND_TEST(leak_create_halfway)
 	usage_take(&u);
 	for (size_t i = 0; i < n; i++) {
 		struct ipcmp_chan *c = NULL;
-		char what[128];
+		char what[32 + sizeof(obj[i].kind) + sizeof(obj[i].name)];
 		int rc = object_make(&obj[i]);
 
 		cr_assert(eq(int, rc, 0), "%s: make %s %s: %s", ops->name, obj[i].kind,
@@ -161,7 +161,8 @@ BACKEND_TEST(leak_create_halfway)
 		cr_assert(eq(int, rc, -EEXIST), "%s: create with %s %s there: %s", ops->name,
 			  obj[i].kind, obj[i].name, ipcmp_strerror(rc));
 		cr_assert(eq(ptr, c, NULL), "%s: failed create: handle", ops->name);
-		snprintf(what, sizeof(what), "create failed on %s %s", obj[i].kind, obj[i].name);
+		rc = snprintf(what, sizeof(what), "create failed on %s %s", obj[i].kind, obj[i].name);
+		cr_assert(lt(int, rc, (int)sizeof(what)), "%s: description cut", ops->name);
 		census_assert_plus(&before, name, &obj[i], 1, ops->name, what);
 		usage_assert_same(&u, ops->name, what);
 		rc = object_remove(&obj[i]);
@@ -187,7 +188,7 @@ BACKEND_TEST(leak_open_halfway)
 	usage_take(&u);
 	for (size_t i = 0; i < n; i++) {
 		struct ipcmp_chan *c = chan_create_ok(ops, name, 0, 0, 0);
-		char what[128];
+		char what[32 + sizeof(obj[i].kind) + sizeof(obj[i].name)];
 		int rc;
 
 		chan_close_ok(c);
@@ -199,7 +200,9 @@ BACKEND_TEST(leak_open_halfway)
 		cr_assert(lt(int, rc, 0), "%s: open without its %s %s succeeded", ops->name,
 			  obj[i].kind, obj[i].name);
 		cr_assert(eq(ptr, c, NULL), "%s: failed open: handle", ops->name);
-		snprintf(what, sizeof(what), "open failed without %s %s", obj[i].kind, obj[i].name);
+		rc = snprintf(what, sizeof(what), "open failed without %s %s", obj[i].kind,
+			      obj[i].name);
+		cr_assert(lt(int, rc, (int)sizeof(what)), "%s: description cut", ops->name);
 		usage_assert_same(&u, ops->name, what);
 		/* what is left of the channel: unlink, then whatever unlink could
 		 * not find without the missing object */

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <mqueue.h>
 #include <semaphore.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +183,19 @@ BACKEND_TEST(perm_umask)
  * by the calls that attach, send, receive or open it. Returns NULL or what
  * went wrong. In a child: no cr_*.
  */
+/* A child's message for its parent, cut at size (child_failf keeps the
+ * first 255 bytes of it anyway). */
+__attribute__((format(printf, 3, 4)))
+static char *say(char *why, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, size, fmt, ap);
+	va_end(ap);
+	return why;
+}
+
 static const char *probe_denied(const struct ipcmp_census_entry *e, char *why, size_t size)
 {
 	/* memcheck does IPC_STAT before shmat itself, and that gives EINVAL
@@ -211,8 +225,8 @@ static const char *probe_denied(const struct ipcmp_census_entry *e, char *why, s
 		else
 			id = msgget(key, 0);
 		if (id < 0)
-			return snprintf(why, size, "%s %s: get: %s", e->kind, e->name,
-					strerror(errno)), why;
+			return say(why, size, "%s %s: get: %s", e->kind, e->name,
+				   strerror(errno));
 	}
 	if (strcmp(e->kind, "shm") == 0) {
 		struct shmid_ds ds;
@@ -243,14 +257,13 @@ static const char *probe_denied(const struct ipcmp_census_entry *e, char *why, s
 		DENIED(mq_open(e->name, O_RDONLY) == (mqd_t)-1, EACCES, "mq_open(O_RDONLY)");
 		DENIED(mq_open(e->name, O_WRONLY) == (mqd_t)-1, EACCES, "mq_open(O_WRONLY)");
 	} else {
-		return snprintf(why, size, "%s %s: unknown kind", e->kind, e->name), why;
+		return say(why, size, "%s %s: unknown kind", e->kind, e->name);
 	}
 #undef DENIED
 	return NULL;
 wrong:
-	snprintf(why, size, "%s %s: %s as nobody: %s, not %s", e->kind, e->name, call,
-		 rc == 0 ? "allowed" : strerror(err), strerror(want));
-	return why;
+	return say(why, size, "%s %s: %s as nobody: %s, not %s", e->kind, e->name, call,
+		   rc == 0 ? "allowed" : strerror(err), strerror(want));
 }
 
 /*
@@ -371,8 +384,8 @@ static int denied_removal(const struct ipcmp_census_entry *e, char *why, size_t 
 
 	if (object_is_sysv(e) ? rc == -EPERM : rc == -EACCES || rc == -EPERM)
 		return 0;
-	snprintf(why, size, "remove %s %s as nobody: %s, not %s", e->kind, e->name,
-		 rc == 0 ? "removed" : strerror(-rc), object_is_sysv(e) ? "EPERM" : "EACCES");
+	say(why, size, "remove %s %s as nobody: %s, not %s", e->kind, e->name,
+	    rc == 0 ? "removed" : strerror(-rc), object_is_sysv(e) ? "EPERM" : "EACCES");
 	return -1;
 }
 
