@@ -462,7 +462,7 @@ static int chan_open(struct ipcmp_chan *chan)
 	struct sysv_msg *s = priv(chan);
 	key_t key = ipcmp_sysv_key(chan->name);
 	struct semid_ds sds;
-	struct head h;
+	struct head h = { 0 };   /* gcc -O3 cannot see that read_head sets it when it returns 0 */
 	size_t msgmax;
 	int rc;
 
