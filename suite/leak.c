@@ -52,8 +52,8 @@ static size_t channel_objects(const struct ipcmp_ops *ops, const char *name,
 	c = chan_create_ok(ops, name, 0, 0, 0);
 	census_for(&after, name);
 	n = census_gained(&before, &after, name, out, OBJ_MAX);
-	ipcmp_census_free(&before);
-	ipcmp_census_free(&after);
+	kcensus_free(&before);
+	kcensus_free(&after);
 	chan_close_ok(c);
 	chan_unlink_ok(ops, name);
 	cr_assert(ne(sz, n, 0), "%s: create made no object the census shows", ops->name);
@@ -129,7 +129,7 @@ BACKEND_TEST(leak_cycles)
 	usage_assert_same(&u, ops->name, "after the cycles");
 	usage_assert_heap(&u, cycles, ops->name, "after the cycles");
 	census_assert_plus(&before, name, NULL, 0, ops->name, "after the cycles");
-	ipcmp_census_free(&before);
+	kcensus_free(&before);
 }
 
 /*
@@ -169,7 +169,7 @@ BACKEND_TEST(leak_create_halfway)
 		cr_assert(eq(int, rc, 0), "%s: remove %s %s: %s", ops->name, obj[i].kind,
 			  obj[i].name, strerror(-rc));
 	}
-	ipcmp_census_free(&before);
+	kcensus_free(&before);
 }
 
 /*
@@ -211,7 +211,7 @@ BACKEND_TEST(leak_open_halfway)
 			object_remove(&obj[j]);
 		census_assert_plus(&before, name, NULL, 0, ops->name, what);
 	}
-	ipcmp_census_free(&before);
+	kcensus_free(&before);
 }
 
 /* Limits of the test's own namespace (never the host's: the test runs
@@ -372,7 +372,7 @@ BACKEND_TEST(leak_create_no_space)
 	}
 #undef NO_SPACE
 #undef NO_SPACE2
-	ipcmp_census_free(&before);
+	kcensus_free(&before);
 	cr_assert(ne(sz, tried, 0), "%s: no object of the channel could be exhausted", ops->name);
 	/* and with the room back, the channel can be made */
 	chan_close_ok(chan_create_ok(ops, name, 0, 0, 0));
