@@ -102,7 +102,8 @@ SANITIZERS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 SANITIZE_CC = gcc clang
 SANITIZE_OPTIONS = ASAN_OPTIONS=detect_leaks=1:log_path=$(BUILD)/asan-$$cc/log/asan \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(BUILD)/asan-$$cc/log/ubsan
-sanitize: deps
+sanitize:
+	@ci/deps clang
 	@for cc in $(SANITIZE_CC); do \
 		$(MAKE) --no-print-directory BUILD=$(BUILD)/asan-$$cc CC=$$cc \
 			CFLAGS="-O1 -g $(SANITIZERS)" LDFLAGS="$(SANITIZERS)" \
@@ -123,13 +124,14 @@ sanitize: deps
 	[ -z "$$fail" ] && echo "sanitize: gcc and clang builds, no ASan, LSan or UBSan report"
 
 # Line and branch coverage of the library and the command by the suite,
-# per file, from gcov. Children that end with _exit flush their counters
-# first (IPCMP_COVERAGE: fixture.c).
+# per file, from gcov. Children that end with _exit write their counts
+# first (IPCMP_COVERAGE: fixture_exit).
 COVERAGE_DIRS = common sysv posix tools tools/probes
 coverage: deps
 	@rm -rf $(BUILD)/cov
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/cov CFLAGS="-O0 -g --coverage -DIPCMP_COVERAGE" \
 		LDFLAGS=--coverage $(BUILD)/cov/suite $(BUILD)/cov/ipcmp
+	@chmod -R a+rwX $(BUILD)/cov       # children that became nobody write counts too
 	-IPCMP_BIN=$(BUILD)/cov/ipcmp $(BUILD)/cov/suite $(SUITE_FLAGS)
 	@for d in $(COVERAGE_DIRS); do \
 		gcov -b -n -o $(BUILD)/cov/obj/$$d $$d/*.c 2>/dev/null; done | \
@@ -138,6 +140,7 @@ coverage: deps
 # Every optimisation level with both compilers, warning-free (-Werror).
 FLAGS_CHECK_OPT = -O0 -O1 -O2 -O3 -Os
 flags-check:
+	@ci/deps clang
 	@for cc in gcc clang; do for o in $(FLAGS_CHECK_OPT); do \
 		echo "flags-check: $$cc $$o"; \
 		$(MAKE) --no-print-directory -s BUILD=$(BUILD)/flags-$$cc$$o CC=$$cc CFLAGS="$$o" \
