@@ -34,7 +34,7 @@ VALGRIND_FLAGS = --trace-children=yes --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect --vgdb=no \
 	--suppressions=ci/valgrind.supp --log-file=$(BUILD)/vg/vg.%p.log
 
-.PHONY: all tools suite test valgrind compare bench deps clean sanitize coverage flags-check
+.PHONY: all tools suite test valgrind compare bench deps clean sanitize coverage flags-check fuzz
 all: tools
 	@if pkg-config --exists criterion 2>/dev/null; then $(MAKE) --no-print-directory suite; \
 	else echo "make: Criterion not installed: $(BUILD)/suite skipped (make deps, or make test)"; fi
@@ -146,6 +146,23 @@ flags-check:
 		$(MAKE) --no-print-directory -s BUILD=$(BUILD)/flags-$$cc$$o CC=$$cc CFLAGS="$$o" \
 			$(BUILD)/flags-$$cc$$o/suite $(BUILD)/flags-$$cc$$o/ipcmp || exit 1; \
 	done; done
+
+# libFuzzer (clang) over what reads untrusted bytes: fuzz/ring.c. The
+# inputs that once crashed (fuzz/regress) are replayed first, then the
+# fuzzer runs FUZZ_SECONDS from fuzz/corpus; a crash leaves its input in
+# $(BUILD)/fuzz/crash-*: add it to fuzz/regress with the fix.
+FUZZ_SECONDS = 60
+FUZZ_SANITIZERS = -fsanitize=address,undefined -fno-sanitize-recover=all
+fuzz:
+	@ci/deps clang
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/fuzz CC=clang \
+		CFLAGS="-g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SANITIZERS)" $(BUILD)/fuzz/libipcmp.a
+	clang -g -O1 -fsanitize=fuzzer $(FUZZ_SANITIZERS) $(IPCMP_CFLAGS) $(LDFLAGS) \
+		-o $(BUILD)/fuzz/ring fuzz/ring.c $(BUILD)/fuzz/libipcmp.a $(LDLIBS)
+	$(BUILD)/fuzz/ring fuzz/regress/*
+	@mkdir -p $(BUILD)/fuzz/corpus
+	$(BUILD)/fuzz/ring -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(BUILD)/fuzz/ \
+		$(BUILD)/fuzz/corpus fuzz/corpus
 
 clean:
 	rm -rf build
