@@ -79,6 +79,21 @@ static int census_count(const char *name)
 	return n;
 }
 
+/* SysV: the id of the segment under name's key, or -1: after IPC_RMID
+ * its key is IPC_PRIVATE, so only the id tells it from other segments. */
+static long segment_id(const char *name)
+{
+	struct ipcmp_census c;
+	long id = -1;
+
+	census_for(&c, name);
+	for (size_t i = 0; i < c.n; i++)
+		if (strcmp(c.e[i].kind, "shm") == 0 && object_of(&c.e[i], name))
+			id = c.e[i].id;
+	kcensus_free(&c);
+	return id;
+}
+
 static void msg_send_ok(const struct ipcmp_ops *ops, struct ipcmp_chan *p, uint64_t seq,
 			const char *when)
 {
@@ -196,6 +211,7 @@ BACKEND_TEST(unlink_while_open)
 	const char *name = fixture_name();
 	struct blocked *b = kit_shared(sizeof(*b));
 	char buf[64];
+	long shmid;
 	pid_t pid;
 	int rc;
 
@@ -213,6 +229,7 @@ BACKEND_TEST(unlink_while_open)
 	/* Wait until it sleeps in the kernel; if it has not yet, the outcome
 	 * below is the same (the call then finds the objects gone). */
 	kit_wait_sleeping(pid, fixture_wait_ms());
+	shmid = segment_id(name);
 	chan_unlink_ok(ops, name);
 
 	rc = ipcmp_open(ops, name, IPCMP_CONSUMER, &x);
@@ -238,7 +255,7 @@ BACKEND_TEST(unlink_while_open)
 			int dest = 0, n = kcensus_take(&cen, NULL);
 
 			for (int i = 0; i < n; i++)
-				if (strcmp(cen.e[i].kind, "shm") == 0 &&
+				if (strcmp(cen.e[i].kind, "shm") == 0 && cen.e[i].id == shmid &&
 				    (cen.e[i].mode & SHM_DEST_BIT) &&
 				    strcmp(cen.e[i].name, "0x00000000") == 0 &&
 				    cen.e[i].attached == 3)
