@@ -129,14 +129,15 @@ sanitize:
 
 # Line and branch coverage of the library and the command by the suite,
 # per file, from gcov. Children that end with _exit write their counts
-# first (IPCMP_COVERAGE: fixture_exit).
+# first (IPCMP_COVERAGE: fixture_exit); children that became nobody write
+# them too (the directory and, by umask 0, the count files are writable).
 COVERAGE_DIRS = common sysv posix tools tools/probes
 coverage: deps
 	@rm -rf $(BUILD)/cov
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/cov CFLAGS="-O0 -g --coverage -DIPCMP_COVERAGE" \
 		LDFLAGS=--coverage $(BUILD)/cov/suite $(BUILD)/cov/ipcmp
-	@chmod -R a+rwX $(BUILD)/cov       # children that became nobody write counts too
-	-IPCMP_BIN=$(BUILD)/cov/ipcmp $(BUILD)/cov/suite $(SUITE_FLAGS)
+	@chmod -R a+rwX $(BUILD)/cov
+	-umask 0; IPCMP_BIN=$(BUILD)/cov/ipcmp $(BUILD)/cov/suite $(SUITE_FLAGS)
 	@for d in $(COVERAGE_DIRS); do \
 		gcov -b -n -o $(BUILD)/cov/obj/$$d $$d/*.c 2>/dev/null; done | \
 	awk -f ci/coverage.awk
