@@ -303,7 +303,9 @@ static int reap(const struct bench_case *c, pid_t *pid, int n, struct shared *sh
 			if (pass == 1 && s->error[0] != '\0')
 				return -1;         /* run_sides said why already */
 			if (why != NULL && (pass == 1 || sh->error[i][0] != '\0')) {
-				snprintf(s->error, sizeof(s->error), "%s: %s", who[i], why);
+				/* a role is one short word: the reason keeps what room is left */
+				snprintf(s->error, sizeof(s->error), "%s: %.*s", who[i],
+					 (int)(sizeof(s->error) - 16), why);
 				return -1;
 			}
 		}

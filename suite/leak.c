@@ -52,8 +52,8 @@ static size_t channel_objects(const struct ipcmp_ops *ops, const char *name,
 	c = chan_create_ok(ops, name, 0, 0, 0);
 	census_for(&after, name);
 	n = census_gained(&before, &after, name, out, OBJ_MAX);
-	ipcmp_census_free(&before);
-	ipcmp_census_free(&after);
+	kcensus_free(&before);
+	kcensus_free(&after);
 	chan_close_ok(c);
 	chan_unlink_ok(ops, name);
 	cr_assert(ne(sz, n, 0), "%s: create made no object the census shows", ops->name);
@@ -129,7 +129,7 @@ BACKEND_TEST(leak_cycles)
 	usage_assert_same(&u, ops->name, "after the cycles");
 	usage_assert_heap(&u, cycles, ops->name, "after the cycles");
 	census_assert_plus(&before, name, NULL, 0, ops->name, "after the cycles");
-	ipcmp_census_free(&before);
+	kcensus_free(&before);
 }
 
 /*
@@ -156,7 +156,7 @@ BACKEND_TEST(leak_create_halfway)
 	usage_take(&u);
 	for (size_t i = 0; i < n; i++) {
 		struct ipcmp_chan *c = NULL;
-		char what[128];
+		char what[32 + sizeof(obj[i].kind) + sizeof(obj[i].name)];
 		int rc = object_make(&obj[i]);
 		int want = strcmp(obj[i].kind, "sem") == 0 || strcmp(obj[i].kind, "posix-sem") == 0 ?
 			   -EEXIST : -EPROTO;
@@ -168,14 +168,15 @@ BACKEND_TEST(leak_create_halfway)
 			  ops->name, obj[i].kind, obj[i].name, ipcmp_strerror(rc),
 			  ipcmp_strerror(want));
 		cr_assert(eq(ptr, c, NULL), "%s: failed create: handle", ops->name);
-		snprintf(what, sizeof(what), "create failed on %s %s", obj[i].kind, obj[i].name);
+		rc = snprintf(what, sizeof(what), "create failed on %s %s", obj[i].kind, obj[i].name);
+		cr_assert(lt(int, rc, (int)sizeof(what)), "%s: description cut", ops->name);
 		census_assert_plus(&before, name, &obj[i], 1, ops->name, what);
 		usage_assert_same(&u, ops->name, what);
 		rc = object_remove(&obj[i]);
 		cr_assert(eq(int, rc, 0), "%s: remove %s %s: %s", ops->name, obj[i].kind,
 			  obj[i].name, strerror(-rc));
 	}
-	ipcmp_census_free(&before);
+	kcensus_free(&before);
 }
 
 /*
@@ -194,7 +195,7 @@ BACKEND_TEST(leak_open_halfway)
 	usage_take(&u);
 	for (size_t i = 0; i < n; i++) {
 		struct ipcmp_chan *c = chan_create_ok(ops, name, 0, 0, 0);
-		char what[128];
+		char what[32 + sizeof(obj[i].kind) + sizeof(obj[i].name)];
 		int rc;
 
 		chan_close_ok(c);
@@ -206,7 +207,9 @@ BACKEND_TEST(leak_open_halfway)
 		cr_assert(lt(int, rc, 0), "%s: open without its %s %s succeeded", ops->name,
 			  obj[i].kind, obj[i].name);
 		cr_assert(eq(ptr, c, NULL), "%s: failed open: handle", ops->name);
-		snprintf(what, sizeof(what), "open failed without %s %s", obj[i].kind, obj[i].name);
+		rc = snprintf(what, sizeof(what), "open failed without %s %s", obj[i].kind,
+			      obj[i].name);
+		cr_assert(lt(int, rc, (int)sizeof(what)), "%s: description cut", ops->name);
 		usage_assert_same(&u, ops->name, what);
 		/* what is left of the channel: unlink, then whatever unlink could
 		 * not find without the missing object */
@@ -215,7 +218,7 @@ BACKEND_TEST(leak_open_halfway)
 			object_remove(&obj[j]);
 		census_assert_plus(&before, name, NULL, 0, ops->name, what);
 	}
-	ipcmp_census_free(&before);
+	kcensus_free(&before);
 }
 
 /* Limits of the test's own namespace (never the host's: the test runs
@@ -376,7 +379,7 @@ BACKEND_TEST(leak_create_no_space)
 	}
 #undef NO_SPACE
 #undef NO_SPACE2
-	ipcmp_census_free(&before);
+	kcensus_free(&before);
 	cr_assert(ne(sz, tried, 0), "%s: no object of the channel could be exhausted", ops->name);
 	/* and with the room back, the channel can be made */
 	chan_close_ok(chan_create_ok(ops, name, 0, 0, 0));

@@ -50,10 +50,17 @@ static const char usage_clean[] =
  */
 const char *cli_mqueue_view(char *dir, size_t size)
 {
-	if (geteuid() != 0 || unshare(CLONE_NEWNS) < 0 ||
-	    mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
+	const char *base = "/tmp";
+
+	if (geteuid() != 0 || unshare(CLONE_NEWNS) < 0)
 		return NULL;
-	snprintf(dir, size, "/tmp/ipcmp-mqueue.XXXXXX");
+	/* in a chroot "/" is not a mount point: /dev/shm, where it is one */
+	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0) {
+		if (mount("none", "/dev/shm", "none", MS_REC | MS_PRIVATE, NULL) < 0)
+			return NULL;
+		base = "/dev/shm";
+	}
+	snprintf(dir, size, "%s/.ipcmp-mqueue.XXXXXX", base);
 	if (mkdtemp(dir) == NULL)
 		return NULL;
 	if (mount("mqueue", dir, "mqueue", 0, NULL) < 0) {

@@ -25,11 +25,13 @@
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
 
-#include "census.h"
 #include "fixture.h"
+#include "kcensus.h"
+#include "procinfo.h"
 
 #define NAMES_MAX 64
-#define MQUEUE_DIR "/dev/shm/.census-mqueue"   /* in the private tmpfs; the census skips it */
+#define SHM_DIR "/dev/shm"                     /* glibc's shm_open and sem_open use it */
+#define MQUEUE_DIR SHM_DIR "/.census-mqueue"   /* in the private tmpfs; the census skips it */
 
 struct child_report {
 	char msg[256];
@@ -37,6 +39,7 @@ struct child_report {
 
 static struct {
 	int isolated;
+	char mode[512];            /* what isolate() did, and why */
 	int setup_err;             /* -errno of the failed setup step */
 	const char *setup_step;
 	const struct ipcmp_ops *ops;
@@ -62,18 +65,80 @@ static int setup_fail(const char *step)
 	return -1;
 }
 
-/* As root: a private IPC namespace, and a private mount namespace in which
- * /dev/shm is a fresh tmpfs and an mqueue filesystem shows our queues. */
+/*
+ * The mount that holds /dev/shm, from /proc/self/mountinfo ("ID PARENT
+ * MAJ:MIN ROOT MOUNTPOINT ..."): the longest mount point that is /dev/shm
+ * or one of its parents. In a chroot the mounts outside it are not
+ * listed: "/" is listed only when the chroot's root is a mount point.
+ */
+static int shm_holder(char *holder, size_t size)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096], mnt[4096];
+	size_t best = 0;
+
+	if (f == NULL)
+		return -errno;
+	holder[0] = '\0';
+	while (fgets(line, sizeof(line), f) != NULL) {
+		size_t len;
+
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+			continue;
+		len = strlen(mnt);
+		if (strcmp(mnt, "/") != 0 && (strncmp(SHM_DIR, mnt, len) != 0 ||
+					      (SHM_DIR[len] != '\0' && SHM_DIR[len] != '/')))
+			continue;
+		if (len >= best && len < size) {
+			strcpy(holder, mnt);
+			best = len;
+		}
+	}
+	fclose(f);
+	return holder[0] != '\0' ? 0 : -ENOENT;
+}
+
+/*
+ * When allowed (root, or CAP_SYS_ADMIN): a private IPC namespace, and a
+ * private mount namespace in which /dev/shm is a fresh tmpfs and an mqueue
+ * filesystem shows our queues.
+ * A new mount propagates to the peers of the mount it is made on, which
+ * may be the host's (a shared "/", as systemd makes it): so that mount,
+ * the one holding /dev/shm, is made private first, with all below it.
+ * That is "/" itself, or in a chroot, whose root is not a mount point, a
+ * /dev or /dev/shm mounted inside it (as Debian's build chroots have).
+ * Where none can be made private, or unshare is refused, the test runs
+ * unisolated: names carry the pid, and the census is filtered by them.
+ */
 static int isolate(void)
 {
-	if (unshare(CLONE_NEWIPC | CLONE_NEWNS) < 0)
-		return -1;                 /* not allowed here: fall back to names */
+	char holder[256];
+	int rc;
+
+	if ((rc = shm_holder(holder, sizeof(holder))) == -ENOENT) {
+		snprintf(fx.mode, sizeof(fx.mode), "unisolated: %s lies on the chroot's root, "
+			 "which is not a mount point, so new mounts there cannot be kept "
+			 "from the host", SHM_DIR);
+		return 0;
+	}
+	if (rc < 0) {
+		snprintf(fx.mode, sizeof(fx.mode), "unisolated: /proc/self/mountinfo: %s",
+			 strerror(-rc));
+		return 0;
+	}
+	if (unshare(CLONE_NEWIPC | CLONE_NEWNS) < 0) {
+		snprintf(fx.mode, sizeof(fx.mode), "unisolated: unshare(CLONE_NEWIPC | "
+			 "CLONE_NEWNS): %s", strerror(errno));
+		return 0;
+	}
 	fx.isolated = 1;
+	snprintf(fx.mode, sizeof(fx.mode), "isolated: private IPC and mount namespaces, %s "
+		 "made private, a tmpfs on %s", holder, SHM_DIR);
 	/* "none", not NULL: valgrind flags a NULL type */
-	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
-		return setup_fail("mount(/, MS_PRIVATE)");
-	if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
-		return setup_fail("mount(tmpfs, /dev/shm)");
+	if (mount("none", holder, "none", MS_REC | MS_PRIVATE, NULL) < 0)
+		return setup_fail("mount(MS_REC | MS_PRIVATE) of the mount holding " SHM_DIR);
+	if (mount("tmpfs", SHM_DIR, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
+		return setup_fail("mount(tmpfs, " SHM_DIR ")");
 	if (mkdir(MQUEUE_DIR, 0700) < 0)
 		return setup_fail("mkdir(" MQUEUE_DIR ")");
 	/* the mqueue fs shows the queues of the mounter's IPC namespace */
@@ -130,7 +195,7 @@ static int census_now(struct ipcmp_census *c)
 	size_t keep = 0;
 	int rc;
 
-	rc = ipcmp_census_take(c, fx.isolated ? MQUEUE_DIR : NULL);
+	rc = kcensus_take(c, fx.isolated ? MQUEUE_DIR : NULL);
 	if (rc < 0 || fx.isolated)
 		return rc;
 	for (size_t i = 0; i < c->n; i++)
@@ -145,7 +210,7 @@ void fixture_init(void)
 	int rc;
 
 	memset(&fx, 0, sizeof(fx));
-	if (geteuid() == 0 && isolate() < 0 && fx.setup_err != 0)
+	if (isolate() < 0 && fx.setup_err != 0)
 		return;
 	if ((rc = census_now(&fx.before)) < 0) {
 		fx.setup_err = rc;
@@ -161,7 +226,7 @@ void fixture_fini(void)
 		for (unsigned i = 0; i < fx.names_made && i < NAMES_MAX; i++)
 			for (size_t b = 0; ipcmp_backends[b] != NULL; b++)
 				ipcmp_unlink(ipcmp_backends[b], fx.names[i]);
-	ipcmp_census_free(&fx.before);
+	kcensus_free(&fx.before);
 	if (fx.reports != NULL)
 		munmap(fx.reports, CHILD_MAX * sizeof(*fx.reports));
 	fx.reports = NULL;
@@ -203,20 +268,20 @@ void census_assert_clean(void)
 	int rc = census_now(&after);
 
 	if (rc < 0) {
-		ipcmp_census_free(&after);
+		kcensus_free(&after);
 		cr_fatal("%s: census: %s", backend(), strerror(-rc));
 	}
 	for (size_t i = 0; i < after.n; i++)
-		if (ipcmp_census_find(&fx.before, &after.e[i]) == NULL) {
+		if (kcensus_find(&fx.before, &after.e[i]) == NULL) {
 			used = describe(diff, sizeof(diff), used, "left", &after.e[i]);
 			ndiff++;
 		}
 	for (size_t i = 0; i < fx.before.n; i++)
-		if (ipcmp_census_find(&after, &fx.before.e[i]) == NULL) {
+		if (kcensus_find(&after, &fx.before.e[i]) == NULL) {
 			used = describe(diff, sizeof(diff), used, "removed", &fx.before.e[i]);
 			ndiff++;
 		}
-	ipcmp_census_free(&after);
+	kcensus_free(&after);
 	cr_assert(eq(int, ndiff, 0), "%s: the IPC objects after the test differ from before:%s",
 		  backend(), diff);
 }
@@ -247,6 +312,45 @@ const char *fixture_name(void)
 int fixture_isolated(void)
 {
 	return fx.isolated;
+}
+
+const char *fixture_mode(void)
+{
+	return fx.mode;
+}
+
+/*
+ * Root bypasses the permission bits, so the cross-user tests drop to
+ * nobody in a child. Root in a user namespace (unshare -Ur, a rootless
+ * container) cannot: uid 65534 is not mapped there, and setgid/setuid give
+ * EINVAL (user_namespaces(7)). A child tries it once per worker.
+ */
+const char *fixture_no_nobody(void)
+{
+	static char why[160];
+	static int probed;
+	int st = 0;
+	pid_t pid;
+
+	if (probed)
+		return why[0] != '\0' ? why : NULL;
+	probed = 1;
+	if (geteuid() != 0) {
+		snprintf(why, sizeof(why), "not root: becoming another user needs root");
+		return why;
+	}
+	if ((pid = fork()) == 0) {
+		int rc = drop_to_nobody();
+
+		fixture_exit(rc < 0 ? -rc : 0);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		snprintf(why, sizeof(why), "cannot become nobody: the probe child failed");
+	else if (WEXITSTATUS(st) != 0)
+		snprintf(why, sizeof(why), "cannot become nobody: setgroups/setgid/setuid(%u): %s%s",
+			 NOBODY, strerror(WEXITSTATUS(st)), WEXITSTATUS(st) == EINVAL ?
+			 " (the uid is not mapped: a user namespace)" : "");
+	return why[0] != '\0' ? why : NULL;
 }
 
 int fixture_valgrind(void)
@@ -345,14 +449,28 @@ pid_t child_start(int slot)
 		/* the child must not outlive the worker, whatever happens to it */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
-			_exit(126);
+			fixture_exit(126);
 	}
 	return pid;
 }
 
+/* gcov keeps its counts in the process and writes them at exit(), which
+ * _exit skips: the coverage build writes them first. */
+#ifdef IPCMP_COVERAGE
+void __gcov_dump(void);
+#endif
+
+_Noreturn void fixture_exit(int status)
+{
+#ifdef IPCMP_COVERAGE
+	__gcov_dump();
+#endif
+	_exit(status);
+}
+
 _Noreturn void child_exit(void)
 {
-	_exit(0);
+	fixture_exit(0);
 }
 
 _Noreturn void child_failf(const char *fmt, ...)
@@ -364,7 +482,7 @@ _Noreturn void child_failf(const char *fmt, ...)
 		vsnprintf(fx.reports[child_slot].msg, sizeof(fx.reports[child_slot].msg), fmt, ap);
 		va_end(ap);
 	}
-	_exit(1);
+	fixture_exit(1);
 }
 
 void child_assert_ok(pid_t pid, int slot, int timeout_ms, const char *what)

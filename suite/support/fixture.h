@@ -5,8 +5,10 @@
  * As root, every test runs in a private IPC and mount namespace with its
  * own tmpfs on /dev/shm and an mqueue filesystem mounted for the census, so
  * parallel tests never collide and the host never sees their objects.
- * Otherwise names carry the pid and a counter, and the census looks only at
- * the objects those names map to.
+ * Otherwise (a plain user, root without CAP_SYS_ADMIN, a chroot whose
+ * mounts cannot be made private) names carry the pid and a counter, and
+ * the census looks only at the objects those names map to. The census is
+ * the suite's own reading of the kernel (kcensus.h).
  */
 #ifndef SUITE_FIXTURE_H
 #define SUITE_FIXTURE_H
@@ -37,6 +39,13 @@ const char *fixture_name(void);
 const char *fixture_name_len(size_t len);
 
 int fixture_isolated(void);        /* 1: private namespaces (root) */
+/* What the fixture did, for --verbose: "isolated: ..." or "unisolated:
+ * why" (not allowed to unshare; a chroot whose mounts cannot be made
+ * private). */
+const char *fixture_mode(void);
+/* NULL when a child can become nobody (drop_to_nobody); else the reason
+ * to skip a cross-user case: not root, or root of a user namespace. */
+const char *fixture_no_nobody(void);
 int fixture_valgrind(void);        /* IPCMP_VALGRIND is set */
 size_t fixture_scale(size_t native, size_t valgrind);
 int fixture_wait_ms(void);         /* a wait that is meant to succeed */
@@ -59,6 +68,7 @@ void limits_ok(const struct ipcmp_ops *ops, struct ipcmp_limits *lim);
 #define CHILD_MAX 16
 pid_t child_start(int slot);
 _Noreturn void child_exit(void);
+_Noreturn void fixture_exit(int status);   /* _exit, coverage counts written first */
 _Noreturn void child_failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void child_assert_ok(pid_t pid, int slot, int timeout_ms, const char *what);
 

@@ -156,10 +156,10 @@ int object_of(const struct ipcmp_census_entry *e, const char *name)
 void census_for(struct ipcmp_census *c, const char *name)
 {
 	size_t keep = 0;
-	int rc = ipcmp_census_take(c, fixture_isolated() ? FIXTURE_MQUEUE_DIR : NULL);
+	int rc = kcensus_take(c, fixture_isolated() ? FIXTURE_MQUEUE_DIR : NULL);
 
 	if (rc < 0) {
-		ipcmp_census_free(c);
+		kcensus_free(c);
 		cr_fatal("census: %s", strerror(-rc));
 	}
 	if (fixture_isolated())
@@ -184,7 +184,7 @@ size_t census_gained(const struct ipcmp_census *before, const struct ipcmp_censu
 		/* isolated, every new object is the channel's: a backend may
 		 * derive a second key (sysv-msg's semaphores) */
 		if ((!fixture_isolated() && !object_of(&after->e[i], name)) ||
-		    ipcmp_census_find(before, &after->e[i]))
+		    kcensus_find(before, &after->e[i]))
 			continue;
 		if (n < max)
 			out[n] = after->e[i];
@@ -204,7 +204,7 @@ void census_assert_plus(const struct ipcmp_census *before, const char *name,
 
 	census_for(&now, name);
 	for (size_t i = 0; i < now.n; i++) {
-		int known = ipcmp_census_find(before, &now.e[i]) != NULL;
+		int known = kcensus_find(before, &now.e[i]) != NULL;
 
 		for (size_t j = 0; j < nextra && !known; j++)
 			known = same_object(&now.e[i], &extra[j]);
@@ -216,7 +216,7 @@ void census_assert_plus(const struct ipcmp_census *before, const char *name,
 		}
 	}
 	for (size_t i = 0; i < before->n; i++)
-		if (ipcmp_census_find(&now, &before->e[i]) == NULL && used < sizeof(diff)) {
+		if (kcensus_find(&now, &before->e[i]) == NULL && used < sizeof(diff)) {
 			used += (size_t)snprintf(diff + used, sizeof(diff) - used, " removed %s %s;",
 						 before->e[i].kind, before->e[i].name);
 			ndiff++;
@@ -232,7 +232,7 @@ void census_assert_plus(const struct ipcmp_census *before, const char *name,
 			ndiff++;
 		}
 	}
-	ipcmp_census_free(&now);
+	kcensus_free(&now);
 	cr_assert(eq(int, ndiff, 0), "%s: %s: the IPC objects differ:%s", backend, what, diff);
 }
 

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "census.h"
+#include "kcensus.h"
 #include "ipcmp.h"
 
 /* What one process holds: /proc/self/fd entries, /proc/self/maps lines
@@ -36,9 +37,10 @@ void usage_assert_heap(const struct usage *u, size_t cycles, const char *backend
 		       const char *what);
 
 /*
- * The census as the fixture sees it: isolated (root), every object of the
- * private namespace; otherwise only the objects of `name`, the channel
- * under test (other tests run beside us on the host). Asserts.
+ * The objects as the kernel lists them (kcensus.h: not the census under
+ * test): isolated, every object of the private namespace; otherwise only
+ * the objects of `name`, the channel under test (other tests run beside
+ * us on the host). Asserts.
  */
 void census_for(struct ipcmp_census *c, const char *name);
 
