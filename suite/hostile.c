@@ -1,0 +1,178 @@
+/*
+ * hostile.c - objects under a channel's name that a hostile or confused
+ * peer put there.
+ *
+ * impostor_objects: the objects under name B are a copy of channel A's
+ * (SysV: a key collision, two names hashing to one key, looks just like
+ * this; POSIX: a hard link in /dev/shm). Every object is well formed and
+ * says it is channel A: opening B must refuse it (-EPROTO, ipcmp.h), not
+ * join A's stream. Only the name stored in the objects tells them apart.
+ */
+#include <fcntl.h>
+#include <mqueue.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <unistd.h>
+
+#include "backends.h"
+#include "crashkit.h"
+
+union semun_arg {
+	int val;
+	struct semid_ds *buf;
+	unsigned short *array;
+};
+
+/* SysV: the set under key `from` copied to key `to`, values included. */
+static void copy_sem(const struct ipcmp_ops *ops, key_t from, key_t to, int *made)
+{
+	struct semid_ds ds;
+	unsigned short vals[64];
+	int a = semget(from, 0, 0), b;
+
+	cr_assert(ge(int, a, 0), "%s: semget the original set: %s", ops->name, strerror(errno));
+	cr_assert(eq(int, semctl(a, 0, IPC_STAT, (union semun_arg){ .buf = &ds }), 0),
+		  "%s: semctl IPC_STAT", ops->name);
+	cr_assert(le(sz, (size_t)ds.sem_nsems, sizeof(vals) / sizeof(vals[0])), "%s: nsems",
+		  ops->name);
+	semctl(a, 0, GETALL, (union semun_arg){ .array = vals });
+	b = semget(to, (int)ds.sem_nsems, IPC_CREAT | IPC_EXCL | 0600);
+	cr_assert(ge(int, b, 0), "%s: semget the copy: %s", ops->name, strerror(errno));
+	*made = b;
+	semctl(b, 0, SETALL, (union semun_arg){ .array = vals });
+}
+
+static void impostor_sysv_shm(const struct ipcmp_ops *ops, key_t from, key_t to, int ids[2])
+{
+	struct shmid_ds ds;
+	int a = shmget(from, 0, 0), b;
+	void *pa, *pb;
+
+	cr_assert(ge(int, a, 0), "%s: shmget the original: %s", ops->name, strerror(errno));
+	cr_assert(eq(int, shmctl(a, IPC_STAT, &ds), 0), "%s: shmctl IPC_STAT", ops->name);
+	b = shmget(to, ds.shm_segsz, IPC_CREAT | IPC_EXCL | 0600);
+	cr_assert(ge(int, b, 0), "%s: shmget the copy: %s", ops->name, strerror(errno));
+	ids[0] = b;
+	pa = shmat(a, NULL, SHM_RDONLY);
+	pb = shmat(b, NULL, 0);
+	cr_assert(ne(ptr, pa, (void *)-1), "%s: shmat the original", ops->name);
+	cr_assert(ne(ptr, pb, (void *)-1), "%s: shmat the copy", ops->name);
+	memcpy(pb, pa, ds.shm_segsz);
+	shmdt(pa);
+	shmdt(pb);
+	copy_sem(ops, from, to, &ids[1]);
+}
+
+/* The queue's first message, the channel's head record, is read from A and
+ * sent back to A and to the copy. */
+static void impostor_sysv_msg(const struct ipcmp_ops *ops, key_t from, key_t to, int ids[2])
+{
+	struct { long mtype; char text[8192]; } m;
+	int a = msgget(from, 0), b;
+	ssize_t n;
+
+	cr_assert(ge(int, a, 0), "%s: msgget the original: %s", ops->name, strerror(errno));
+	b = msgget(to, IPC_CREAT | IPC_EXCL | 0600);
+	cr_assert(ge(int, b, 0), "%s: msgget the copy: %s", ops->name, strerror(errno));
+	ids[0] = b;
+	n = msgrcv(a, &m, sizeof(m.text), 0, IPC_NOWAIT);
+	cr_assert(ge(long, (long)n, 0), "%s: the original queue holds no record: %s", ops->name,
+		  strerror(errno));
+	cr_assert(eq(int, msgsnd(b, &m, (size_t)n, IPC_NOWAIT), 0), "%s: msgsnd the copy", ops->name);
+	cr_assert(eq(int, msgsnd(a, &m, (size_t)n, IPC_NOWAIT), 0), "%s: msgsnd back", ops->name);
+	copy_sem(ops, from, to, &ids[1]);
+}
+
+static void link_shm(const struct ipcmp_ops *ops, const char *a, const char *b,
+		     const char *prefix, const char *suffix)
+{
+	char from[128], to[128], pa[96], pb[96];
+
+	ipcmp_posix_name(pa, sizeof(pa), a, suffix);
+	ipcmp_posix_name(pb, sizeof(pb), b, suffix);
+	snprintf(from, sizeof(from), "/dev/shm/%s%s", prefix, pa + 1);
+	snprintf(to, sizeof(to), "/dev/shm/%s%s", prefix, pb + 1);
+	cr_assert(eq(int, link(from, to), 0), "%s: link %s %s: %s", ops->name, from, to,
+		  strerror(errno));
+}
+
+static void unlink_shm(const char *b, const char *prefix, const char *suffix)
+{
+	char to[128], pb[96];
+
+	ipcmp_posix_name(pb, sizeof(pb), b, suffix);
+	snprintf(to, sizeof(to), "/dev/shm/%s%s", prefix, pb + 1);
+	unlink(to);
+}
+
+static const char *const shm_sems[] = { "lock", "items", "slots" };
+
+BACKEND_TEST(impostor_objects)
+{
+	const char *a = fixture_name(), *b = fixture_name();
+	struct ipcmp_chan *c, *x = NULL;
+	int ids[2] = { -1, -1 }, rc;
+
+	c = chan_create_ok(ops, a, 0, 0, IPCMP_PRODUCER | IPCMP_CONSUMER);
+	if (ops == &ipcmp_sysv_shm_ops) {
+		impostor_sysv_shm(ops, ipcmp_sysv_key(a), ipcmp_sysv_key(b), ids);
+	} else if (ops == &ipcmp_sysv_msg_ops) {
+		impostor_sysv_msg(ops, ipcmp_sysv_key(a), ipcmp_sysv_key(b), ids);
+	} else if (ops == &ipcmp_posix_shm_ops) {
+		link_shm(ops, a, b, "", "ring");
+		for (int i = 0; i < 3; i++)
+			link_shm(ops, a, b, "sem.", shm_sems[i]);
+	} else {
+		struct mq_attr ma = { .mq_maxmsg = (long)c->capacity, .mq_msgsize = (long)c->msg_max };
+		char qb[96];
+		mqd_t q;
+
+		ipcmp_posix_name(qb, sizeof(qb), b, NULL);
+		q = mq_open(qb, O_RDWR | O_CREAT | O_EXCL, 0600, &ma);
+		cr_assert(ne(int, (int)q, -1), "%s: mq_open %s: %s", ops->name, qb, strerror(errno));
+		mq_close(q);
+		link_shm(ops, a, b, "", "mq");
+	}
+	rc = ipcmp_open(ops, b, IPCMP_CONSUMER, &x);
+	cr_assert(eq(int, rc, -EPROTO), "%s: open %s, whose objects are channel %s's: %s",
+		  ops->name, b, a, rc < 0 ? ipcmp_strerror(rc) : "opened");
+	rc = ipcmp_open(ops, b, IPCMP_PRODUCER, &x);
+	cr_assert(eq(int, rc, -EPROTO), "%s: open %s as producer, whose objects are %s's: %s",
+		  ops->name, b, a, rc < 0 ? ipcmp_strerror(rc) : "opened");
+	/* unlink B: SysV refuses (-EPROTO); POSIX removes B's names as a
+	 * damaged channel (IPCMP_DAMAGED: the stored name is not B), which
+	 * leaves A's names, and so channel A, whole */
+	rc = ipcmp_unlink(ops, b);
+	cr_assert(rc == -EPROTO || rc == IPCMP_DAMAGED, "%s: unlink %s, whose objects are %s's: %s",
+		  ops->name, b, a, rc < 0 ? ipcmp_strerror(rc) : rc == 0 ? "removed" : "damaged");
+	/* whatever is left of the impostor goes; channel A is whole */
+	if (kit_is_sysv(ops)) {
+		if (ops == &ipcmp_sysv_shm_ops)
+			shmctl(ids[0], IPC_RMID, NULL);
+		else
+			msgctl(ids[0], IPC_RMID, NULL);
+		semctl(ids[1], 0, IPC_RMID);
+	} else if (ops == &ipcmp_posix_shm_ops) {
+		unlink_shm(b, "", "ring");
+		for (int i = 0; i < 3; i++)
+			unlink_shm(b, "sem.", shm_sems[i]);
+	} else {
+		char qb[96];
+
+		ipcmp_posix_name(qb, sizeof(qb), b, NULL);
+		mq_unlink(qb);
+		unlink_shm(b, "", "mq");
+	}
+	x = chan_open_ok(ops, a, IPCMP_CONSUMER);
+	chan_close_ok(x);
+	rc = ipcmp_send(c, "a", 1, 0);
+	cr_assert(eq(int, rc, 0), "%s: send on %s after the impostor: %s", ops->name, a,
+		  ipcmp_strerror(rc));
+	chan_close_ok(c);
+	chan_unlink_ok(ops, a);
+}
