@@ -7,6 +7,14 @@
  * this; POSIX: a hard link in /dev/shm). Every object is well formed and
  * says it is channel A: opening B must refuse it (-EPROTO, ipcmp.h), not
  * join A's stream. Only the name stored in the objects tells them apart.
+ *
+ * queue_*: the queue backends keep their messages in the kernel, but their
+ * queue and their state are open to anyone who may open the channel. A
+ * stranger's message in the queue, a message taken by a stranger, a queue
+ * filled by strangers, a damaged header record or state: -EBADMSG, and the
+ * channel's own messages stay. The tests write what a hostile peer would,
+ * with msgsnd/mq_send and the state's bytes (white box: the offsets of
+ * struct head in sysv/sysv_msg.c and struct state in posix/posix_mq.c).
  */
 #include <fcntl.h>
 #include <mqueue.h>
@@ -17,6 +25,7 @@
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "backends.h"
@@ -110,6 +119,8 @@ static void unlink_shm(const char *b, const char *prefix, const char *suffix)
 	unlink(to);
 }
 
+#define SYSV_MSG_ONLY(X, ...) X(sysv_msg, ipcmp_sysv_msg_ops, __VA_ARGS__)
+
 static const char *const shm_sems[] = { "lock", "items", "slots" };
 
 BACKEND_TEST(impostor_objects)
@@ -175,4 +186,180 @@ BACKEND_TEST(impostor_objects)
 		  ipcmp_strerror(rc));
 	chan_close_ok(c);
 	chan_unlink_ok(ops, a);
+}
+
+/* SysV: the types of the channel's messages (sysv_msg.c); POSIX: the
+ * priorities (posix_mq.c). A stranger's message has neither. */
+#define SYSV_HEAD 1
+#define STRANGER_TYPE 9
+#define STRANGER_PRIO 7
+/* msg_max in struct head (sysv_msg.c) and in struct state (posix_mq.c):
+ * after two uint32_t and a 40-byte name. */
+#define MSG_MAX_OFFSET 48
+
+static int queue_id(const char *name)
+{
+	return msgget(ipcmp_sysv_key(name), 0);
+}
+
+static mqd_t queue_open(const char *name)
+{
+	char q[96];
+
+	ipcmp_posix_name(q, sizeof(q), name, NULL);
+	return mq_open(q, O_RDWR);
+}
+
+/* A message from a stranger: SysV type STRANGER_TYPE; POSIX priority
+ * STRANGER_PRIO, above the channel's, so it comes first. */
+static void stranger_send(const struct ipcmp_ops *ops, const char *name)
+{
+	int rc;
+
+	if (kit_is_sysv(ops)) {
+		struct { long mtype; char text[8]; } m = { STRANGER_TYPE, "evil" };
+
+		rc = msgsnd(queue_id(name), &m, 4, IPC_NOWAIT);
+	} else {
+		mqd_t q = queue_open(name);
+
+		rc = mq_send(q, "evil", 4, STRANGER_PRIO);
+		mq_close(q);
+	}
+	cr_assert(eq(int, rc, 0), "%s: a stranger's message: %s", ops->name, strerror(errno));
+}
+
+BACKEND_TEST_ON(IPCMP_SUITE_QUEUE_BACKENDS, queue_stranger_message)
+{
+	const char *name = fixture_name();
+	struct ipcmp_chan *c;
+	char *buf;
+	ssize_t n;
+	int rc;
+
+	c = chan_create_ok(ops, name, 0, 0, IPCMP_PRODUCER | IPCMP_CONSUMER);
+	buf = malloc(c->msg_max);
+	cr_assert(ne(ptr, buf, NULL), "%s: malloc", ops->name);
+	stranger_send(ops, name);
+	rc = ipcmp_send(c, "ok", 2, 0);
+	cr_assert(eq(int, rc, 0), "%s: send: %s", ops->name, ipcmp_strerror(rc));
+	n = ipcmp_recv(c, buf, c->msg_max, 0);
+	cr_assert(eq(long, (long)n, -EBADMSG), "%s: recv a stranger's message: %s", ops->name,
+		  n < 0 ? ipcmp_strerror((int)n) : "a message");
+	n = ipcmp_recv(c, buf, c->msg_max, 0);
+	cr_assert(eq(long, (long)n, 2), "%s: recv the channel's message after the stranger's: %s",
+		  ops->name, n < 0 ? ipcmp_strerror((int)n) : "length");
+	cr_assert(eq(int, memcmp(buf, "ok", 2), 0), "%s: the channel's message: content", ops->name);
+	n = ipcmp_recv(c, buf, c->msg_max, 0);
+	cr_assert(eq(long, (long)n, -EAGAIN), "%s: recv once more: %s", ops->name,
+		  n < 0 ? ipcmp_strerror((int)n) : "a message");
+	free(buf);
+	chan_close_ok(c);
+	chan_unlink_ok(ops, name);
+}
+
+/* SysV: a stranger takes the channel's message; its item stays, and recv
+ * finds an item and no message. (POSIX: the queue is all there is, so a
+ * stolen message is just not there: nothing to detect.) */
+BACKEND_TEST_ON(SYSV_MSG_ONLY, queue_stolen_message)
+{
+	const char *name = fixture_name();
+	struct { long mtype; char text[64]; } m;
+	struct ipcmp_chan *c;
+	char *buf;
+	ssize_t n;
+	int rc;
+
+	c = chan_create_ok(ops, name, 0, 0, IPCMP_PRODUCER | IPCMP_CONSUMER);
+	buf = malloc(c->msg_max);
+	cr_assert(ne(ptr, buf, NULL), "%s: malloc", ops->name);
+	rc = ipcmp_send(c, "ok", 2, 0);
+	cr_assert(eq(int, rc, 0), "%s: send: %s", ops->name, ipcmp_strerror(rc));
+	n = msgrcv(queue_id(name), &m, sizeof(m.text), SYSV_HEAD, MSG_EXCEPT | IPC_NOWAIT);
+	cr_assert(eq(long, (long)n, 2), "%s: the stranger's msgrcv: %s", ops->name, strerror(errno));
+	n = ipcmp_recv(c, buf, c->msg_max, 0);
+	cr_assert(eq(long, (long)n, -EBADMSG), "%s: recv a stolen message: %s", ops->name,
+		  n < 0 ? ipcmp_strerror((int)n) : "a message");
+	free(buf);
+	chan_close_ok(c);
+	chan_unlink_ok(ops, name);
+}
+
+/* SysV: strangers fill the queue's bytes; a send with a slot in hand finds
+ * no room. (POSIX: the kernel counts messages, and strangers' messages
+ * take places like ours: send waits, as for a full channel.) */
+BACKEND_TEST_ON(SYSV_MSG_ONLY, queue_filled_by_strangers)
+{
+	const char *name = fixture_name();
+	struct { long mtype; char text[1024]; } m = { STRANGER_TYPE, { 0 } };
+	struct ipcmp_chan *c;
+	int id, rc, sent = 0;
+
+	c = chan_create_ok(ops, name, 0, 0, IPCMP_PRODUCER | IPCMP_CONSUMER);
+	id = queue_id(name);
+	/* bytes, to the last one: msg_qbytes bounds the sum of the lengths */
+	for (size_t len = sizeof(m.text); len > 0; len /= 4) {
+		while (msgsnd(id, &m, len, IPC_NOWAIT) == 0)
+			sent++;
+		cr_assert(eq(int, errno, EAGAIN), "%s: filling the queue: %s", ops->name,
+			  strerror(errno));
+	}
+	rc = ipcmp_send(c, "ok", 2, 0);
+	cr_assert(eq(int, rc, -EBADMSG), "%s: send into a queue strangers filled (%d messages): %s",
+		  ops->name, sent, ipcmp_strerror(rc));
+	while (msgrcv(id, &m, sizeof(m.text), STRANGER_TYPE, IPC_NOWAIT) >= 0)
+		;
+	rc = ipcmp_send(c, "ok", 2, 0);
+	cr_assert(eq(int, rc, 0), "%s: send once the strangers' messages are gone: %s", ops->name,
+		  ipcmp_strerror(rc));
+	chan_close_ok(c);
+	chan_unlink_ok(ops, name);
+}
+
+/* The header record (SysV) or the state (POSIX) says msg_max 0, or a size
+ * the queue does not have: open refuses the channel. */
+BACKEND_TEST_ON(IPCMP_SUITE_QUEUE_BACKENDS, queue_header_damaged)
+{
+	const char *name = fixture_name();
+	struct ipcmp_chan *c, *x = NULL;
+	uint32_t zero = 0, saved;
+	int rc;
+
+	c = chan_create_ok(ops, name, 0, 0, IPCMP_CONSUMER);
+	if (kit_is_sysv(ops)) {
+		struct { long mtype; char text[64]; } m;
+		int id = queue_id(name);
+		ssize_t n = msgrcv(id, &m, sizeof(m.text), SYSV_HEAD, IPC_NOWAIT);
+
+		cr_assert(eq(long, (long)n, 64), "%s: take the header record: %s", ops->name,
+			  strerror(errno));
+		memcpy(m.text + MSG_MAX_OFFSET, &zero, sizeof(zero));
+		cr_assert(eq(int, msgsnd(id, &m, (size_t)n, IPC_NOWAIT), 0),
+			  "%s: put back a damaged header record", ops->name);
+		rc = ipcmp_open(ops, name, IPCMP_CONSUMER, &x);
+		cr_assert(eq(int, rc, -EBADMSG), "%s: open with msg_max 0 in the header record: %s",
+			  ops->name, rc < 0 ? ipcmp_strerror(rc) : "opened");
+	} else {
+		char path[128], pn[96];
+		int fd;
+		char *st;
+
+		ipcmp_posix_name(pn, sizeof(pn), name, "mq");
+		snprintf(path, sizeof(path), "/dev/shm/%s", pn + 1);
+		fd = open(path, O_RDWR);
+		cr_assert(ge(int, fd, 0), "%s: open %s: %s", ops->name, path, strerror(errno));
+		st = mmap(NULL, 64, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		close(fd);
+		cr_assert(ne(ptr, st, MAP_FAILED), "%s: mmap %s", ops->name, path);
+		memcpy(&saved, st + MSG_MAX_OFFSET, sizeof(saved));
+		memcpy(st + MSG_MAX_OFFSET, &(uint32_t){ saved + 1 }, sizeof(saved));
+		rc = ipcmp_open(ops, name, IPCMP_CONSUMER, &x);
+		memcpy(st + MSG_MAX_OFFSET, &saved, sizeof(saved));
+		munmap(st, 64);
+		cr_assert(eq(int, rc, -EBADMSG), "%s: open with a state msg_max the queue has not: %s",
+			  ops->name, rc < 0 ? ipcmp_strerror(rc) : "opened");
+	}
+	cr_assert(eq(ptr, x, NULL), "%s: refused open: handle", ops->name);
+	chan_close_ok(c);
+	chan_unlink_ok(ops, name);
 }
