@@ -78,6 +78,33 @@ void cli_catch_signals(void)
 			sigaction(sigs[i], &sa, NULL);
 }
 
+/* A peer that shrinks a POSIX object under our mapping (ftruncate) makes the
+ * next touch of a page past the new end raise SIGBUS: the library cannot
+ * prevent it and installs no handler. The command says so and exits 1; a
+ * producer that exits so is dead to the stream, which is aborted. */
+static char truncated_msg[160];
+
+static void on_sigbus(int sig)
+{
+	ssize_t w = write(STDERR_FILENO, truncated_msg, strlen(truncated_msg));
+
+	(void)w;
+	(void)sig;
+	_exit(1);
+}
+
+void cli_catch_truncation(const char *backend, const char *name)
+{
+	struct sigaction sa;
+
+	snprintf(truncated_msg, sizeof(truncated_msg), "ipcmp: %s \"%s\": the channel's shared "
+		 "memory was truncated by another process (SIGBUS)\n", backend, name);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigbus;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
 int cli_caught(void)
 {
 	return caught;
