@@ -18,6 +18,7 @@
  */
 #include <fcntl.h>
 #include <mqueue.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,10 +26,13 @@
 #include <sys/msg.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "backends.h"
+#include "clirun.h"
 #include "crashkit.h"
 
 union semun_arg {
@@ -360,6 +364,138 @@ BACKEND_TEST_ON(IPCMP_SUITE_QUEUE_BACKENDS, queue_header_damaged)
 			  ops->name, rc < 0 ? ipcmp_strerror(rc) : "opened");
 	}
 	cr_assert(eq(ptr, x, NULL), "%s: refused open: handle", ops->name);
+	chan_close_ok(c);
+	chan_unlink_ok(ops, name);
+}
+
+/*
+ * A POSIX object shrunk under a live channel (ftruncate by anyone who may
+ * open it): the pages past the new end are gone, and the next touch of one
+ * raises SIGBUS in every process that maps it. The library cannot prevent
+ * that without a signal handler, which a library must not install behind
+ * its caller's back; it checks the size (fstat) at open, so a channel
+ * truncated before open is refused, and the window after open remains.
+ * The command line catches SIGBUS, says so, and exits 1 (a producer's
+ * stream is then aborted: it died). SysV: a segment's size is fixed at
+ * shmget; nothing can shrink it, so there is no such window.
+ */
+#define POSIX_BACKENDS(X, ...) \
+	X(posix_shm, ipcmp_posix_shm_ops, __VA_ARGS__) \
+	X(posix_mq, ipcmp_posix_mq_ops, __VA_ARGS__)
+
+/* The object the backend maps: posix-shm its ring, posix-mq its state. */
+static void mapped_object(const struct ipcmp_ops *ops, const char *name, char *path, size_t size)
+{
+	char pn[96];
+
+	ipcmp_posix_name(pn, sizeof(pn), name, ops == &ipcmp_posix_shm_ops ? "ring" : "mq");
+	snprintf(path, size, "/dev/shm/%s", pn + 1);
+}
+
+struct saved_object {
+	char path[128];
+	void *bytes;
+	size_t size;
+};
+
+static void truncate_object(const struct ipcmp_ops *ops, const char *name, struct saved_object *o)
+{
+	struct stat sb;
+	int fd;
+
+	mapped_object(ops, name, o->path, sizeof(o->path));
+	fd = open(o->path, O_RDWR);
+	cr_assert(ge(int, fd, 0), "%s: open %s: %s", ops->name, o->path, strerror(errno));
+	cr_assert(eq(int, fstat(fd, &sb), 0), "%s: fstat %s", ops->name, o->path);
+	o->size = (size_t)sb.st_size;
+	o->bytes = malloc(o->size);
+	cr_assert(ne(ptr, o->bytes, NULL), "%s: malloc", ops->name);
+	cr_assert(eq(long, (long)pread(fd, o->bytes, o->size, 0), (long)o->size), "%s: read %s",
+		  ops->name, o->path);
+	cr_assert(eq(int, ftruncate(fd, 0), 0), "%s: ftruncate %s: %s", ops->name, o->path,
+		  strerror(errno));
+	close(fd);
+}
+
+static void restore_object(const struct ipcmp_ops *ops, struct saved_object *o)
+{
+	int fd = open(o->path, O_RDWR);
+
+	cr_assert(ge(int, fd, 0), "%s: open %s: %s", ops->name, o->path, strerror(errno));
+	cr_assert(eq(long, (long)pwrite(fd, o->bytes, o->size, 0), (long)o->size),
+		  "%s: restore %s", ops->name, o->path);
+	close(fd);
+	free(o->bytes);
+}
+
+BACKEND_TEST_ON(POSIX_BACKENDS, truncated_object)
+{
+	const char *name = fixture_name();
+	struct saved_object o;
+	struct ipcmp_chan *c, *x = NULL;
+	int go[2], st, rc;
+	pid_t pid;
+	char byte;
+
+	c = chan_create_ok(ops, name, 0, 0, IPCMP_PRODUCER);
+	cr_assert(eq(int, pipe(go), 0), "%s: pipe", ops->name);
+	child_inherits(c);
+	if ((pid = child_start(0)) == 0) {
+		static struct ipcmp_chan *q;
+		static char buf[16];
+
+		close(go[1]);
+		if ((rc = ipcmp_open(ops, name, IPCMP_CONSUMER, &q)) < 0)
+			child_failf("consumer: open: %s", ipcmp_strerror(rc));
+		if (read(go[0], &byte, 1) != 1)
+			child_failf("consumer: read(go)");
+		rc = (int)ipcmp_recv(q, buf, q->msg_max, 0);
+		child_failf("consumer: recv on a truncated object returned %s",
+			    ipcmp_strerror(rc));
+	}
+	close(go[0]);
+	kit_sleep_us(fixture_valgrind() ? 2000000 : 100000);   /* the consumer opens */
+	truncate_object(ops, name, &o);
+	/* an object of 0 bytes has no header: not a channel (-EPROTO) */
+	rc = ipcmp_open(ops, name, IPCMP_CONSUMER, &x);
+	st = (int)write(go[1], "g", 1);
+	close(go[1]);
+	cr_assert(eq(int, st, 1), "%s: write(go)", ops->name);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	restore_object(ops, &o);
+	cr_assert(eq(int, rc, -EPROTO), "%s: open after %s was truncated: %s", ops->name, o.path,
+		  rc < 0 ? ipcmp_strerror(rc) : "opened");
+	cr_assert(eq(int, WIFSIGNALED(st) && WTERMSIG(st) == SIGBUS, 1),
+		  "%s: a consumer on a truncated %s: status %#x, want death by SIGBUS", ops->name,
+		  o.path, st);
+	chan_close_ok(c);
+	chan_unlink_ok(ops, name);
+}
+
+/* The command line on a truncated channel: a message naming the cause, and
+ * exit status 1, not death by SIGBUS. */
+BACKEND_TEST_ON(POSIX_BACKENDS, truncated_object_cli, .timeout = 120)
+{
+	const char *name = fixture_name();
+	const char *const argv[] = { "recv", "-b", ops->name, name, "--timeout", "60000", NULL };
+	struct saved_object o;
+	struct cli_run r;
+	struct ipcmp_chan *c;
+	int rc, status;
+
+	c = chan_create_ok(ops, name, 0, 0, IPCMP_PRODUCER);
+	cli_start(&r, &(struct cli_spec){ 0 }, argv);
+	rc = ipcmp_send(c, "one", 3, fixture_wait_ms());
+	cr_assert(eq(int, rc, 0), "%s: send: %s", ops->name, ipcmp_strerror(rc));
+	cli_read_out(&r, 3, fixture_wait_ms());     /* it is in its receive loop */
+	truncate_object(ops, name, &o);
+	status = cli_wait_exit(&r, fixture_wait_ms());
+	restore_object(ops, &o);
+	cr_assert(eq(int, status, 1), "%s: ipcmp recv on a truncated channel: status %d "
+		  "(1000 + signal when killed); stderr: %s", ops->name, status, r.errbuf);
+	cr_assert(ne(ptr, strstr(r.errbuf, "truncated by another process"), NULL),
+		  "%s: ipcmp recv on a truncated channel: stderr: %s", ops->name, r.errbuf);
 	chan_close_ok(c);
 	chan_unlink_ok(ops, name);
 }
