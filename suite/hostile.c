@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <mqueue.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -496,6 +497,94 @@ BACKEND_TEST_ON(POSIX_BACKENDS, truncated_object_cli, .timeout = 120)
 		  "(1000 + signal when killed); stderr: %s", ops->name, status, r.errbuf);
 	cr_assert(ne(ptr, strstr(r.errbuf, "truncated by another process"), NULL),
 		  "%s: ipcmp recv on a truncated channel: stderr: %s", ops->name, r.errbuf);
+	chan_close_ok(c);
+	chan_unlink_ok(ops, name);
+}
+
+/*
+ * posix-shm: another process overwrites a named semaphore's file
+ * (/dev/shm/sem.NAME), here with a count of 0 and a garbage flags word
+ * (glibc's struct new_sem: a 64-bit value and waiter count, then the futex
+ * "private" flag). The next wait on it passes the garbage to futex(2),
+ * which refuses it; glibc treats that as impossible and aborts: the
+ * process dies by SIGABRT inside sem_timedwait, before the library can
+ * look. The library cannot tell a damaged semaphore from a good one
+ * without reading glibc's private layout, so it does not try. The command
+ * line catches SIGABRT, says so, and exits 1.
+ */
+#define POSIX_SHM_ONLY(X, ...) X(posix_shm, ipcmp_posix_shm_ops, __VA_ARGS__)
+
+/* Overwrites the semaphore's first 16 bytes, after saving them in saved;
+ * restore: puts them back. */
+static void damage_semaphore(const struct ipcmp_ops *ops, const char *name, const char *suffix,
+			     unsigned char saved[16], int restore)
+{
+	struct { uint64_t value; int32_t flags; int32_t pad; } garbage = { 0, 0x5a5a5a5a, 0 };
+	char path[128], pn[96];
+	int fd;
+
+	ipcmp_posix_name(pn, sizeof(pn), name, suffix);
+	snprintf(path, sizeof(path), "/dev/shm/sem.%s", pn + 1);
+	fd = open(path, O_RDWR);
+	cr_assert(ge(int, fd, 0), "%s: open %s: %s", ops->name, path, strerror(errno));
+	if (!restore)
+		cr_assert(eq(long, (long)pread(fd, saved, 16, 0), 16L), "%s: read %s", ops->name,
+			  path);
+	cr_assert(eq(long, (long)pwrite(fd, restore ? (void *)saved : (void *)&garbage, 16, 0), 16L),
+		  "%s: write %s", ops->name, path);
+	close(fd);
+}
+
+BACKEND_TEST_ON(POSIX_SHM_ONLY, damaged_semaphore)
+{
+	const char *name = fixture_name();
+	struct ipcmp_chan *c;
+	unsigned char saved[16];
+	int st;
+	pid_t pid;
+
+	c = chan_create_ok(ops, name, 0, 0, IPCMP_PRODUCER | IPCMP_CONSUMER);
+	damage_semaphore(ops, name, "items", saved, 0);
+	child_inherits(c);
+	if ((pid = child_start(0)) == 0) {
+		static char buf[16];
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, STDERR_FILENO);        /* glibc's message */
+		ssize_t n = ipcmp_recv(c, buf, sizeof(buf), T_EXPIRE);
+
+		child_failf("recv on a damaged semaphore returned %s", ipcmp_strerror((int)n));
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	/* repaired: the dead waiter's count went with it (closing the
+	 * producer posts this semaphore, and would abort too) */
+	damage_semaphore(ops, name, "items", saved, 1);
+	cr_assert(eq(int, WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT, 1),
+		  "%s: recv on a damaged semaphore: status %#x, want death by SIGABRT (glibc)",
+		  ops->name, st);
+	chan_close_ok(c);
+	chan_unlink_ok(ops, name);
+}
+
+BACKEND_TEST_ON(POSIX_SHM_ONLY, damaged_semaphore_cli, .timeout = 120)
+{
+	const char *name = fixture_name();
+	const char *const argv[] = { "recv", "-b", ops->name, name, "--timeout", "60000", NULL };
+	struct cli_run r;
+	struct ipcmp_chan *c;
+	unsigned char saved[16];
+	int status;
+
+	c = chan_create_ok(ops, name, 0, 0, IPCMP_PRODUCER);
+	damage_semaphore(ops, name, "items", saved, 0);
+	cli_start(&r, &(struct cli_spec){ 0 }, argv);
+	status = cli_wait_exit(&r, fixture_wait_ms());
+	damage_semaphore(ops, name, "items", saved, 1);
+	cr_assert(eq(int, status, 1), "%s: ipcmp recv on a damaged semaphore: status %d "
+		  "(1000 + signal when killed); stderr: %s", ops->name, status, r.errbuf);
+	cr_assert(ne(ptr, strstr(r.errbuf, "overwrote a semaphore"), NULL),
+		  "%s: ipcmp recv on a damaged semaphore: stderr: %s", ops->name, r.errbuf);
 	chan_close_ok(c);
 	chan_unlink_ok(ops, name);
 }
