@@ -35,6 +35,8 @@
 #include "backends.h"
 #include "clirun.h"
 #include "crashkit.h"
+#include "ringmap.h"
+#include "timing.h"
 
 union semun_arg {
 	int val;
@@ -585,6 +587,148 @@ BACKEND_TEST_ON(POSIX_SHM_ONLY, damaged_semaphore_cli, .timeout = 120)
 		  "(1000 + signal when killed); stderr: %s", ops->name, status, r.errbuf);
 	cr_assert(ne(ptr, strstr(r.errbuf, "overwrote a semaphore"), NULL),
 		  "%s: ipcmp recv on a damaged semaphore: stderr: %s", ops->name, r.errbuf);
+	chan_close_ok(c);
+	chan_unlink_ok(ops, name);
+}
+
+/*
+ * Random bytes, again and again, over what another process can write while
+ * the channel is live: the ring (header and slots) of the shm backends, the
+ * state of posix-mq, the semaphore values of sysv-msg. Between two
+ * scribbles the channel is used with timeout 0: every call returns at once
+ * (within the margin) with a message or an error, never crashes, and never
+ * writes past the caller's buffer (a guard after it) or reads outside its
+ * mapping (make valgrind and make sanitize watch that). The seed is
+ * printed; IPCMP_SEED=N replays it. At the end the channel's first bytes
+ * are put back, so that unlink finds its channel.
+ */
+#define GUARD 64
+#define KEEP 128                   /* bytes restored at the end: the header */
+
+struct scribbler {
+	unsigned char *mem;        /* shm: the ring; posix-mq: the state */
+	size_t size;
+	int semid;                 /* sysv-msg: the set; -1 otherwise */
+	unsigned char keep[KEEP];
+	unsigned short vals[64];   /* sysv-msg: the values, restored at the end */
+};
+
+static void scribbler_open(const struct ipcmp_ops *ops, const char *name, struct scribbler *w)
+{
+	int err = 0;
+
+	w->mem = NULL;
+	w->semid = -1;
+	if (ops == &ipcmp_sysv_msg_ops) {
+		w->semid = semget(ipcmp_sysv_key(name), 0, 0);
+		cr_assert(ge(int, w->semid, 0), "%s: semget: %s", ops->name, strerror(errno));
+		semctl(w->semid, 0, GETALL, (union semun_arg){ .array = w->vals });
+		return;
+	}
+	if (ops == &ipcmp_posix_mq_ops) {
+		char path[128];
+		int fd;
+
+		mapped_object(ops, name, path, sizeof(path));
+		fd = open(path, O_RDWR);
+		cr_assert(ge(int, fd, 0), "%s: open %s: %s", ops->name, path, strerror(errno));
+		w->size = 640;             /* struct state, posix_mq.c */
+		w->mem = mmap(NULL, w->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		close(fd);
+		cr_assert(ne(ptr, w->mem, MAP_FAILED), "%s: mmap %s", ops->name, path);
+	} else {
+		w->mem = (unsigned char *)ringmap_open(ops, name, &w->size, &err);
+		cr_assert(ne(ptr, w->mem, NULL), "%s: map the ring: %s", ops->name, strerror(-err));
+	}
+	memcpy(w->keep, w->mem, KEEP);
+}
+
+static void scribble(struct scribbler *w)
+{
+	if (w->semid >= 0) {
+		semctl(w->semid, (int)kit_rand(8), SETVAL, (union semun_arg){ .val = (int)kit_rand(4) });
+		return;
+	}
+	for (unsigned i = 0, n = 1 + kit_rand(8); i < n; i++) {
+		/* mostly the header, where the indices and lengths are */
+		size_t at = kit_rand(4) ? kit_rand(KEEP) : kit_rand((unsigned)w->size);
+
+		w->mem[at] = (unsigned char)kit_rand(256);
+	}
+}
+
+static void scribbler_close(const struct ipcmp_ops *ops, struct scribbler *w)
+{
+	if (w->semid >= 0)
+		semctl(w->semid, 0, SETALL, (union semun_arg){ .array = w->vals });
+	if (w->mem == NULL)
+		return;
+	memcpy(w->mem, w->keep, KEEP);
+	if (ops == &ipcmp_posix_mq_ops)
+		munmap(w->mem, w->size);
+	else
+		ringmap_close(ops, (struct ipcmp_ring_hdr *)w->mem, w->size);
+}
+
+static int expected_error(long rc)
+{
+	static const long ok[] = { -EAGAIN, -EBADMSG, -EMSGSIZE, -ETIMEDOUT, IPCMP_EOS,
+				   IPCMP_ABORTED, -ENOTRECOVERABLE, -ESHUTDOWN };
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (rc == ok[i])
+			return 1;
+	return 0;
+}
+
+BACKEND_TEST(scribbled_live, .timeout = 240)
+{
+	const char *name = fixture_name();
+	size_t rounds = fixture_scale(3000, 150);
+	struct scribbler w;
+	struct ipcmp_chan *c;
+	unsigned char *buf;
+	long t0, took, worst = 0;
+	size_t errors = 0;
+
+	kit_seed_print(ops->name, "scribbled_live");
+	c = chan_create_ok(ops, name, 0, 0, IPCMP_PRODUCER | IPCMP_CONSUMER);
+	buf = malloc(c->msg_max + GUARD);
+	cr_assert(ne(ptr, buf, NULL), "%s: malloc", ops->name);
+	memset(buf + c->msg_max, 0xa5, GUARD);
+	scribbler_open(ops, name, &w);
+	for (size_t i = 0; i < rounds; i++) {
+		long rc;
+
+		t0 = timing_now_ms();
+		rc = ipcmp_send(c, buf, kit_rand(2) ? 8 : 0, 0);
+		if (rc < 0 && !expected_error(rc))
+			cr_fatal("%s: round %zu (IPCMP_SEED=%u): send: %s", ops->name, i, kit_seed(),
+				 ipcmp_strerror((int)rc));
+		scribble(&w);
+		rc = (long)ipcmp_recv(c, buf, c->msg_max, 0);
+		took = timing_now_ms() - t0;
+		if (rc < 0 && !expected_error(rc))
+			cr_fatal("%s: round %zu (IPCMP_SEED=%u): recv: %s", ops->name, i, kit_seed(),
+				 ipcmp_strerror((int)rc));
+		if (rc > (long)c->msg_max)
+			cr_fatal("%s: round %zu (IPCMP_SEED=%u): recv returned %ld bytes, msg_max %zu",
+				 ops->name, i, kit_seed(), rc, c->msg_max);
+		for (size_t g = 0; g < GUARD; g++)
+			if (buf[c->msg_max + g] != 0xa5)
+				cr_fatal("%s: round %zu (IPCMP_SEED=%u): recv wrote past its buffer",
+					 ops->name, i, kit_seed());
+		errors += rc < 0;
+		if (took > worst)
+			worst = took;
+	}
+	scribbler_close(ops, &w);
+	cr_log_info("%s: scribbled_live: %zu rounds, %zu errors, slowest %ld ms", ops->name,
+		    rounds, errors, worst);
+	cr_assert(lt(long, worst, 2 * IPCMP_TIMEOUT_MARGIN_MS + timing_allowance_ms()),
+		  "%s: a send and a recv with timeout 0 took %ld ms (IPCMP_SEED=%u)", ops->name,
+		  worst, kit_seed());
+	free(buf);
 	chan_close_ok(c);
 	chan_unlink_ok(ops, name);
 }
