@@ -17,6 +17,8 @@
  * struct head in sysv/sysv_msg.c and struct state in posix/posix_mq.c).
  */
 #include <fcntl.h>
+#include <semaphore.h>
+#include <stddef.h>
 #include <mqueue.h>
 #include <signal.h>
 #include <stdint.h>
@@ -600,7 +602,8 @@ BACKEND_TEST_ON(POSIX_SHM_ONLY, damaged_semaphore_cli, .timeout = 120)
  * never writes past the caller's buffer (a guard after it) or reads outside
  * its mapping (make valgrind and make sanitize watch that); a recv that
  * failed took nothing: with the scribble undone, the next one gets the
- * message. The seed is
+ * message. One exception, a known limit: a tail lowered by one hides the
+ * last message behind a wake-up that looks stale (see the loop). The seed is
  * printed; IPCMP_SEED=N replays it. At the end the channel's first bytes
  * are put back, so that unlink finds its channel.
  */
@@ -687,6 +690,42 @@ static void scribble(struct scribbler *w)
 	}
 }
 
+/* The last scribble lowered the ring's tail (messages put). */
+static int tail_moved_back(const struct scribbler *w)
+{
+	size_t tail = offsetof(struct ipcmp_ring_hdr, tail);
+
+	for (unsigned i = 0; i < w->nlog; i++)
+		if (w->shm && w->log[i].at >= tail && w->log[i].at < tail + 8 &&
+		    w->log[i].new < w->log[i].old)
+			return 1;
+	return 0;
+}
+
+/* Posts the ring's DATA semaphore from outside (SysV: semaphore 1 of the
+ * set; POSIX: /ipcmp.NAME.items), as a producer does. */
+static void post_item(const struct ipcmp_ops *ops, const char *name)
+{
+	int rc;
+
+	if (kit_is_sysv(ops)) {
+		struct sembuf op = { 1, 1, 0 };
+
+		rc = semop(semget(ipcmp_sysv_key(name), 0, 0), &op, 1);
+	} else {
+		char path[96];
+		sem_t *sem;
+
+		ipcmp_posix_name(path, sizeof(path), name, "items");
+		sem = sem_open(path, 0);
+		rc = sem == SEM_FAILED ? -1 : sem_post(sem);
+		if (sem != SEM_FAILED)
+			sem_close(sem);
+	}
+	cr_assert(eq(int, rc, 0), "%s: post the ring's DATA semaphore: %s", ops->name,
+		  strerror(errno));
+}
+
 /* Undoes the last scribble, newest first, where it still shows (a call
  * that succeeded may have written a field since, as recv writes head). */
 static void unscribble(struct scribbler *w)
@@ -737,7 +776,7 @@ BACKEND_TEST(scribbled_live, .timeout = 240)
 	struct ipcmp_chan *c;
 	unsigned char *buf;
 	long t0, took, worst = 0;
-	size_t errors = 0;
+	size_t errors = 0, stranded = 0;
 
 	kit_seed_print(ops->name, "scribbled_live");
 	c = chan_create_ok(ops, name, 0, 0, IPCMP_PRODUCER | IPCMP_CONSUMER | IPCMP_CHECKSUM);
@@ -767,7 +806,18 @@ BACKEND_TEST(scribbled_live, .timeout = 240)
 					 ops->name, i, kit_seed());
 		if (took > worst)
 			worst = took;
-		unscribble(&w);
+		if (rc == -EAGAIN && tail_moved_back(&w)) {
+			/* a known limit: an empty ring and an item is what a
+			 * consumer also sees when it took a message before its
+			 * item was posted (POSIX posts after it unlocks); it
+			 * drops the item as stale, and the message, once the
+			 * tail is put back, waits for the next item */
+			unscribble(&w);
+			post_item(ops, name);
+			stranded++;
+		} else {
+			unscribble(&w);
+		}
 		if (rc < 0) {
 			/* the failed recv took nothing: repaired, the message is there */
 			errors++;
@@ -780,8 +830,8 @@ BACKEND_TEST(scribbled_live, .timeout = 240)
 				 rc < 0 ? ipcmp_strerror((int)rc) : "length or content");
 	}
 	scribbler_close(ops, &w);
-	cr_log_info("%s: scribbled_live: %zu rounds, %zu errors, slowest %ld ms", ops->name,
-		    rounds, errors, worst);
+	cr_log_info("%s: scribbled_live: %zu rounds, %zu errors, %zu messages stranded by a "
+		    "lowered tail, slowest %ld ms", ops->name, rounds, errors, stranded, worst);
 	cr_assert(lt(long, worst, 2 * IPCMP_TIMEOUT_MARGIN_MS + timing_allowance_ms()),
 		  "%s: a send and a recv with timeout 0 took %ld ms (IPCMP_SEED=%u)", ops->name,
 		  worst, kit_seed());
