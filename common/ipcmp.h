@@ -165,6 +165,7 @@ int ipcmp_read_limit(const char *path, size_t *val);
 /* clock.c: deadlines for the bounded waits. */
 void ipcmp_deadline(struct timespec *abs, clockid_t clock, int timeout_ms);
 int ipcmp_remaining(const struct timespec *abs, clockid_t clock, struct timespec *left);
+void ipcmp_sleep(const struct timespec *t);   /* all of t, across signal handlers */
 
 const char *ipcmp_strerror(int negative_errno);   /* strerror plus our own codes */
 
