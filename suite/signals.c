@@ -9,23 +9,29 @@
  * ipcmp hides the difference (ipcmp.h): a handler does not end a wait, the
  * call goes on for what is left of its timeout (SysV: semtimedop takes a
  * relative timeout, recomputed from an absolute deadline; POSIX: the same
- * absolute deadline is passed again). So, under a storm of SIGALRM (a
- * 1 ms interval timer, in every process of the test), with and without
- * SA_RESTART:
+ * absolute deadline is passed again). So, under a storm of SIGALRM (an
+ * interval timer of 200 us or 1 ms, in every process of the test), with
+ * and without SA_RESTART:
  *   signal_timeouts: recv waiting for data, send waiting for room and (shm
  *     backends) a wait for the ring's lock run out no earlier than their
- *     timeout and within the margin, with -ETIMEDOUT, never -EINTR;
+ *     timeout and within the margin, with -ETIMEDOUT, never -EINTR; open
+ *     waiting for a creator that never finishes waits IPCMP_OPEN_WAIT_MS,
+ *     no less, then says -EPROTO;
  *   signal_storm_stream: a stream of numbered messages from a producer
  *     process arrives complete, in order, once, then end of stream.
  */
 #include <fcntl.h>
+#include <mqueue.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/msg.h>
 #include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -41,11 +47,11 @@ static void on_tick(int sig)
 	ticks++;
 }
 
-/* SIGALRM every millisecond in this process until storm_stop. */
-static int storm_start(int sa_flags)
+/* SIGALRM every us microseconds in this process until storm_stop. */
+static int storm_start(int sa_flags, long us)
 {
 	struct sigaction sa;
-	struct itimerval it = { { 0, 1000 }, { 0, 1000 } };
+	struct itimerval it = { { 0, us }, { 0, us } };
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_tick;
@@ -100,6 +106,60 @@ static int lock_hold(const struct ipcmp_ops *ops, const char *name, int take)
 	}
 }
 
+/*
+ * A zero-filled object under the channel's name or key, as a creator that
+ * has not yet written its header leaves it (the object each backend looks
+ * at first; ownership.c makes the same foreign objects). open waits up to
+ * IPCMP_OPEN_WAIT_MS for the creator, then says -EPROTO. 0 or -errno.
+ */
+static int half_made(const struct ipcmp_ops *ops, const char *name, int make)
+{
+	char path[96];
+	int fd;
+
+	if (ops == &ipcmp_sysv_shm_ops) {
+		int id = shmget(ipcmp_sysv_key(name), 4096, make ? IPC_CREAT | IPC_EXCL | 0600 : 0);
+
+		return id < 0 ? -errno : make ? 0 : shmctl(id, IPC_RMID, NULL);
+	}
+	if (ops == &ipcmp_sysv_msg_ops) {
+		int id = msgget(ipcmp_sysv_key(name), make ? IPC_CREAT | IPC_EXCL | 0600 : 0);
+
+		return id < 0 ? -errno : make ? 0 : msgctl(id, IPC_RMID, NULL);
+	}
+	if (ops == &ipcmp_posix_mq_ops) {
+		struct mq_attr a = { .mq_maxmsg = 1, .mq_msgsize = 8 };
+		mqd_t q;
+
+		ipcmp_posix_name(path, sizeof(path), name, NULL);
+		if (!make) {
+			mq_unlink(path);
+			ipcmp_posix_name(path, sizeof(path), name, "mq");
+			return shm_unlink(path);
+		}
+		if ((q = mq_open(path, O_RDWR | O_CREAT | O_EXCL, 0600, &a)) == (mqd_t)-1)
+			return -errno;
+		mq_close(q);
+		/* and its state, zero-filled */
+		ipcmp_posix_name(path, sizeof(path), name, "mq");
+	} else {
+		ipcmp_posix_name(path, sizeof(path), name, "ring");
+	}
+	if (!make)
+		return shm_unlink(path);
+	if ((fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, 0600)) < 0)
+		return -errno;
+	fd = ftruncate(fd, 4096) < 0 ? -errno : close(fd);
+	return fd;
+}
+
+/* The storm during the timeouts: dense enough (200 us) to cut the 1 ms
+ * sleeps of an open that waits for its creator; under valgrind 1 ms. */
+static long timeouts_us(void)
+{
+	return (long)fixture_scale(200, 1000);
+}
+
 static void expect_expired(const struct ipcmp_ops *ops, long rc, long t0, const char *what,
 			   const char *storm)
 {
@@ -127,7 +187,8 @@ BACKEND_TEST(signal_timeouts, .timeout = 120)
 		c = chan_create_ok(ops, name, 0, cap, IPCMP_PRODUCER | IPCMP_CONSUMER);
 		buf = calloc(1, c->msg_max);
 		cr_assert(ne(ptr, buf, NULL), "%s: calloc", ops->name);
-		cr_assert(eq(int, storm_start(storms[k].flags), 0), "%s: setitimer", ops->name);
+		cr_assert(eq(int, storm_start(storms[k].flags, timeouts_us()), 0), "%s: setitimer",
+			  ops->name);
 
 		t0 = timing_now_ms();
 		rc = (long)ipcmp_recv(c, buf, c->msg_max, T_EXPIRE);
@@ -157,8 +218,27 @@ BACKEND_TEST(signal_timeouts, .timeout = 120)
 		free(buf);
 		chan_close_ok(c);
 		chan_unlink_ok(ops, name);
+
+		/* open waiting for a creator that never finishes */
+		name = fixture_name();
+		rc = half_made(ops, name, 1);
+		cr_assert(eq(long, rc, 0L), "%s: a half-made channel: %s", ops->name,
+			  strerror((int)-rc));
+		cr_assert(eq(int, storm_start(storms[k].flags, timeouts_us()), 0), "%s: setitimer",
+			  ops->name);
+		c = NULL;
+		t0 = timing_now_ms();
+		rc = ipcmp_open(ops, name, IPCMP_CONSUMER, &c);
+		t0 = timing_now_ms() - t0;
+		storm_stop();
+		half_made(ops, name, 0);
+		cr_assert(eq(long, rc, (long)-EPROTO), "%s: open waiting for a creator, %s: %s, "
+			  "want -EPROTO", ops->name, storms[k].what, ipcmp_strerror((int)rc));
+		timing_assert_expired(t0, IPCMP_OPEN_WAIT_MS, ops->name, "open waiting for a creator");
 	}
 }
+
+#define STREAM_US 1000             /* the storm during a stream: every millisecond */
 
 struct tally {
 	long ticks;                /* producer: signals it handled */
@@ -173,7 +253,7 @@ static _Noreturn void storm_producer(const struct ipcmp_ops *ops, const char *na
 
 	if ((rc = ipcmp_open(ops, name, IPCMP_PRODUCER, &p)) < 0)
 		child_failf("producer: open: %s", ipcmp_strerror(rc));
-	if ((rc = storm_start(flags)) < 0)
+	if ((rc = storm_start(flags, STREAM_US)) < 0)
 		child_failf("producer: setitimer: %s", strerror(-rc));
 	for (uint64_t seq = 0; seq < total; seq++) {
 		size_t len = 8 + payload_len(seq, sizeof(buf) - 8);
@@ -209,7 +289,8 @@ BACKEND_TEST(signal_storm_stream, .timeout = 240)
 		child_inherits(c);
 		if ((pid = child_start(0)) == 0)
 			storm_producer(ops, name, storms[k].flags, total, t);
-		cr_assert(eq(int, storm_start(storms[k].flags), 0), "%s: setitimer", ops->name);
+		cr_assert(eq(int, storm_start(storms[k].flags, STREAM_US), 0), "%s: setitimer",
+			  ops->name);
 		for (size_t seq = 0; seq < total; seq++) {
 			size_t len = 8 + payload_len(seq, sizeof(buf) - 8);
 
