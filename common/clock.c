@@ -6,6 +6,7 @@
  * POSIX: sem_timedwait(3) and mq_timedreceive(3) take an absolute
  * CLOCK_REALTIME deadline, which survives EINTR as it is.
  */
+#include <errno.h>
 #include <time.h>
 
 #include "ipcmp.h"
@@ -35,4 +36,14 @@ int ipcmp_remaining(const struct timespec *abs, clockid_t clock, struct timespec
 	if (left->tv_sec < 0 || (left->tv_sec == 0 && left->tv_nsec == 0))
 		return -ETIMEDOUT;
 	return 0;
+}
+
+/* The whole of *t, whatever signal handlers run meanwhile (nanosleep
+ * returns early with EINTR and what is left). */
+void ipcmp_sleep(const struct timespec *t)
+{
+	struct timespec left = *t;
+
+	while (nanosleep(&left, &left) < 0 && errno == EINTR)
+		;
 }

@@ -21,6 +21,10 @@
  * blocks (-EAGAIN when it would), > 0 waits at most that long (-ETIMEDOUT);
  * a call returns within timeout_ms + IPCMP_TIMEOUT_MARGIN_MS, also when a
  * peer died holding a lock (on an idle machine: scheduling delays add).
+ * A signal handler that runs during a wait does not end it, with or without
+ * SA_RESTART: the call goes on for what is left of timeout_ms (never
+ * -EINTR); a caller that must stop on a signal uses short timeouts and
+ * checks its own flag between calls, as the command line does.
  * The same situation gives the same error on every backend:
  *   -EMSGSIZE   message longer than msg_max, or a receive buffer too small
  *               for the next message (the message is kept for the next call)
@@ -161,6 +165,7 @@ int ipcmp_read_limit(const char *path, size_t *val);
 /* clock.c: deadlines for the bounded waits. */
 void ipcmp_deadline(struct timespec *abs, clockid_t clock, int timeout_ms);
 int ipcmp_remaining(const struct timespec *abs, clockid_t clock, struct timespec *left);
+void ipcmp_sleep(const struct timespec *t);   /* all of t, across signal handlers */
 
 const char *ipcmp_strerror(int negative_errno);   /* strerror plus our own codes */
 

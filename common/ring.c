@@ -80,7 +80,7 @@ int ipcmp_ring_wait_ready(void *mem, size_t size)
 			return -EPROTO;
 		if (magic == IPCMP_RING_MAGIC && LOAD(h->ready) == 1)
 			return 0;
-		nanosleep(&tick, NULL);
+		ipcmp_sleep(&tick);
 	}
 	return LOAD(h->magic) == 0 ? -EPROTO : -ETIMEDOUT;
 }

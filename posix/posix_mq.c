@@ -241,7 +241,7 @@ static int existing(const char *spath, const char *name)
 		return ipcmp_fail("shm_open", EEXIST);
 	for (int waited = 0; fstat(fd, &sb) == 0 && (size_t)sb.st_size < sizeof(struct state) &&
 			     waited < IPCMP_OPEN_WAIT_MS; waited++)
-		nanosleep(&tick, NULL);
+		ipcmp_sleep(&tick);
 	if ((size_t)sb.st_size < sizeof(struct state)) {
 		close(fd);
 		return ipcmp_fail("shm_open", EPROTO);
@@ -347,7 +347,7 @@ static int wait_ready(struct state *st, const char *name)
 				return -EPROTO;
 			return 0;
 		}
-		nanosleep(&tick, NULL);
+		ipcmp_sleep(&tick);
 	}
 	return LOAD(st->magic) == 0 ? -EPROTO : -ETIMEDOUT;
 }

@@ -207,7 +207,7 @@ static int object_size(int fd, size_t *size)
 			*size = (size_t)st.st_size;
 			return 0;
 		}
-		nanosleep(&tick, NULL);
+		ipcmp_sleep(&tick);
 	}
 	return -EPROTO;
 }

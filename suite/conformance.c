@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "backends.h"
+#include "timing.h"
 
 /* A small capacity every backend accepts. */
 static size_t small_capacity(const struct ipcmp_ops *ops, size_t want)
@@ -22,12 +23,18 @@ static size_t small_capacity(const struct ipcmp_ops *ops, size_t want)
 BACKEND_TEST(lifecycle)
 {
 	const char *name = fixture_name();
+	struct ipcmp_limits lim;
 	struct ipcmp_chan *c, *p, *q;
 	int rc;
 
+	/* 0 in create asks for the defaults the backend reports from the
+	 * kernel's limits (ipcmp_limits) */
+	limits_ok(ops, &lim);
 	c = chan_create_ok(ops, name, 0, 0, 0);
-	cr_assert(ge(sz, c->msg_max, 1), "%s: create: msg_max %zu", ops->name, c->msg_max);
-	cr_assert(ge(sz, c->capacity, 1), "%s: create: capacity %zu", ops->name, c->capacity);
+	cr_assert(eq(sz, c->msg_max, lim.msg_max_default), "%s: create: msg_max %zu, default %zu",
+		  ops->name, c->msg_max, lim.msg_max_default);
+	cr_assert(eq(sz, c->capacity, lim.capacity_default), "%s: create: capacity %zu, default %zu",
+		  ops->name, c->capacity, lim.capacity_default);
 	p = chan_open_ok(ops, name, IPCMP_PRODUCER);
 	q = chan_open_ok(ops, name, IPCMP_CONSUMER);
 	cr_assert(eq(sz, p->msg_max, c->msg_max), "%s: open: msg_max as created", ops->name);
@@ -65,6 +72,8 @@ BACKEND_TEST(create_exclusive)
 	n = ipcmp_recv(c, buf, c->msg_max, fixture_wait_ms());
 	cr_assert(eq(long, (long)n, 3), "%s: recv after a failed create: %s", ops->name,
 		  n < 0 ? ipcmp_strerror((int)n) : "length");
+	cr_assert(eq(int, memcmp(buf, "abc", 3), 0), "%s: recv after a failed create: content",
+		  ops->name);
 	free(buf);
 	chan_close_ok(p);
 	chan_close_ok(c);
@@ -361,15 +370,22 @@ BACKEND_TEST(fifo_order)
 					 payload_check(buf, (size_t)n, got) - 1);
 		}
 	}
-	cr_assert(eq(sz, got, total), "%s: messages received", ops->name);
+	/* nothing more than what was sent: no message delivered twice */
+	{
+		ssize_t n = ipcmp_recv(c, buf, c->msg_max, 0);
+
+		cr_assert(eq(long, (long)n, -EAGAIN), "%s: recv after all %zu messages: %s",
+			  ops->name, total, n < 0 ? ipcmp_strerror((int)n) : "one more message");
+	}
 	free(buf);
 	chan_close_ok(c);
 	chan_unlink_ok(ops, name);
 }
 
-/* A full channel: a bounded send runs out (-ETIMEDOUT), timeout 0 does not
- * wait (-EAGAIN). capacity counts messages, whatever their size, so the
- * channel is filled with 1-byte messages. No timing is asserted. */
+/* A full channel: a bounded send runs out (-ETIMEDOUT) no earlier than its
+ * timeout and within the margin (timing.h), timeout 0 does not wait
+ * (-EAGAIN). capacity counts messages, whatever their size, so the channel
+ * is filled with 1-byte messages. */
 BACKEND_TEST(full_channel)
 {
 	const char *name = fixture_name();
@@ -377,6 +393,7 @@ BACKEND_TEST(full_channel)
 	size_t capacity = small_capacity(ops, 4);
 	char *buf;
 	ssize_t n;
+	long t0;
 	int rc;
 
 	c = chan_create_ok(ops, name, 0, capacity, IPCMP_PRODUCER | IPCMP_CONSUMER);
@@ -388,9 +405,11 @@ BACKEND_TEST(full_channel)
 		cr_assert(eq(int, rc, 0), "%s: send %zu of capacity %zu: %s", ops->name, i + 1,
 			  capacity, ipcmp_strerror(rc));
 	}
+	t0 = timing_now_ms();
 	rc = ipcmp_send(c, buf, 1, T_EXPIRE);
 	cr_assert(eq(int, rc, -ETIMEDOUT), "%s: send to a full channel, %d ms: %s", ops->name,
 		  T_EXPIRE, ipcmp_strerror(rc));
+	timing_assert_expired(timing_now_ms() - t0, T_EXPIRE, ops->name, "send to a full channel");
 	rc = ipcmp_send(c, buf, 1, 0);
 	cr_assert(eq(int, rc, -EAGAIN), "%s: send to a full channel, no wait: %s", ops->name,
 		  ipcmp_strerror(rc));
@@ -409,20 +428,24 @@ BACKEND_TEST(full_channel)
 }
 
 /* A channel created with `flags` and nothing in it: recv with a bound runs
- * out (-ETIMEDOUT) and recv with timeout 0 does not wait (-EAGAIN). */
+ * out (-ETIMEDOUT, after its timeout and within the margin) and recv with
+ * timeout 0 does not wait (-EAGAIN). */
 static void expect_nothing_to_receive(const struct ipcmp_ops *ops, int flags, const char *what)
 {
 	const char *name = fixture_name();
 	struct ipcmp_chan *c;
 	char *buf;
 	ssize_t n;
+	long t0;
 
 	c = chan_create_ok(ops, name, 0, 0, flags);
 	buf = malloc(c->msg_max);
 	cr_assert(ne(ptr, buf, NULL), "%s: malloc", ops->name);
+	t0 = timing_now_ms();
 	n = ipcmp_recv(c, buf, c->msg_max, T_EXPIRE);
 	cr_assert(eq(long, (long)n, -ETIMEDOUT), "%s: recv %s, %d ms: %s",
 		  ops->name, what, T_EXPIRE, ipcmp_strerror((int)n));
+	timing_assert_expired(timing_now_ms() - t0, T_EXPIRE, ops->name, what);
 	n = ipcmp_recv(c, buf, c->msg_max, 0);
 	cr_assert(eq(long, (long)n, -EAGAIN), "%s: recv %s, no wait: %s",
 		  ops->name, what, ipcmp_strerror((int)n));

@@ -30,9 +30,17 @@
  * aborted; POSIX has no undo, the lock stays taken, and the next operation
  * finds its recorded holder dead: -ENOTRECOVERABLE.
  *
+ * A producer stopped at a step of the protocol, then killed (stop_points):
+ * the windows a random kill almost never hits, reached on purpose. The
+ * producer's handle gets a copy of its backend's primitives
+ * (common/ringchan.h) that raises SIGSTOP at the step; the library itself
+ * has no test hook.
+ *
  * After every run, unlink (and on the last run `ipcmp clean`) leaves the
  * census as it was. The random runs stop early once a time budget is spent
- * (the count is logged).
+ * (the count is logged). Their random choices come from one seed, printed
+ * on stderr at the start; IPCMP_SEED=N replays them (the choices, not the
+ * scheduler's interleaving).
  *
  *   $ make build/suite build/ipcmp && ./build/suite --filter 'posix_shm/producer_killed'
  */
@@ -44,7 +52,9 @@
 
 #include "backends.h"
 #include "crashkit.h"
+#include "ringchan.h"
 #include "ringmap.h"
+#include "timing.h"
 
 /* The consumer's wait. Before the producer is reaped a timeout is only
  * waited out again; after, nothing more can come, so it need not be long. */
@@ -210,6 +220,7 @@ BACKEND_TEST(producer_killed, .timeout = 240)
 	int broken = 0, run;
 	long start = kit_now_ms();
 
+	kit_seed_print(ops->name, "producer_killed");
 	cr_assert(ne(ptr, r, NULL), "%s: mmap", ops->name);
 	for (run = 0; run < (int)runs && (run < 5 || budget_left(start)); run++) {
 		struct ipcmp_chan *c = chan_create_ok(ops, name, MSG_MAX, cap, 0);
@@ -312,6 +323,7 @@ BACKEND_TEST(consumer_killed, .timeout = 240)
 	long start = kit_now_ms();
 	int broken = 0, run;
 
+	kit_seed_print(ops->name, "consumer_killed");
 	cr_assert(ne(ptr, r, NULL), "%s: mmap", ops->name);
 	for (run = 0; run < (int)runs && (run < 3 || budget_left(start)); run++) {
 		struct ipcmp_chan *p = chan_create_ok(ops, name, MSG_MAX, cap, IPCMP_PRODUCER);
@@ -538,4 +550,147 @@ BACKEND_TEST_ON(IPCMP_SUITE_SHM_BACKENDS, lock_holder_killed, .timeout = 240)
 	free(buf);
 	run_cleanup(ops, name, 1);
 	kit_unshare(r, sizeof(*r));
+}
+
+/* ---- a producer stopped at a step, then killed (shm backends) -------- */
+
+enum stop_at { STOP_LOCK_TAKEN, STOP_BEFORE_DATA_POST };
+
+/*
+ * Each row: where the producer stops (after STOP_SENT messages went out
+ * whole), and what a consumer then sees, per family.
+ *   lock taken: the producer took LOCK for message STOP_SENT and has not
+ *     yet recorded itself as the holder. SysV: SEM_UNDO frees the lock,
+ *     the consumer gets STOP_SENT messages and IPCMP_ABORTED. POSIX: the
+ *     lock stays taken by nobody known; recv runs out (-ETIMEDOUT) within
+ *     its bound, never hangs (ringchan.c, lock()).
+ *   published, not signalled: message STOP_SENT is in the ring and the
+ *     lock free, DATA not posted. The consumer gets all STOP_SENT + 1
+ *     messages (the stream is over, so the ring is read without an item),
+ *     then IPCMP_ABORTED. SysV posts DATA and frees LOCK in one semop, so
+ *     this state arises only through the copy here; POSIX (two sem_posts)
+ *     reaches it on its own.
+ */
+#define STOP_SENT 3
+#define STOP_RECV_MS 500
+
+static const struct stop_point {
+	const char *what;
+	enum stop_at at;
+	struct { uint64_t got; long last; } sysv, posix;
+} stop_rows[] = {
+	{ "lock taken, holder not recorded", STOP_LOCK_TAKEN,
+	  { STOP_SENT, IPCMP_ABORTED }, { 0, -ETIMEDOUT } },
+	{ "published, DATA not posted", STOP_BEFORE_DATA_POST,
+	  { STOP_SENT + 1, IPCMP_ABORTED }, { STOP_SENT + 1, IPCMP_ABORTED } },
+};
+
+static const struct ipcmp_ring_prims *real_prims;
+static enum stop_at stop_at;
+
+static int stop_take(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem,
+		     const struct timespec *deadline)
+{
+	int r = real_prims->take(rc, sem, deadline);
+
+	if (r == 0 && sem == IPCMP_RING_LOCK && stop_at == STOP_LOCK_TAKEN)
+		raise(SIGSTOP);
+	return r;
+}
+
+static int stop_unlock_and_post(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem)
+{
+	int r;
+
+	if (sem != IPCMP_RING_DATA || stop_at != STOP_BEFORE_DATA_POST)
+		return real_prims->unlock_and_post(rc, sem);
+	if ((r = real_prims->unlock_and_post(rc, IPCMP_RING_LOCK)) < 0)
+		return r;
+	raise(SIGSTOP);
+	return real_prims->post(rc, sem);
+}
+
+static _Noreturn void stopped_producer(const struct ipcmp_ops *ops, const char *name,
+				       enum stop_at at)
+{
+	static struct ipcmp_chan *p;
+	static struct ipcmp_ring_prims stopping;
+	struct ipcmp_ringchan *rc;
+	int rc_;
+
+	if ((rc_ = ipcmp_open(ops, name, IPCMP_PRODUCER, &p)) < 0)
+		child_failf("producer: open: %s", ipcmp_strerror(rc_));
+	for (uint64_t seq = 0; seq < STOP_SENT; seq++)
+		if ((rc_ = ipcmp_send(p, pbuf, kit_msg_fill(pbuf, MSG_MAX, seq), 0)) < 0)
+			child_failf("producer: send %llu: %s", (unsigned long long)seq,
+				    ipcmp_strerror(rc_));
+	rc = (struct ipcmp_ringchan *)p->priv;     /* ringchan.h: the first member */
+	real_prims = rc->prims;
+	stopping = *real_prims;
+	stopping.take = stop_take;
+	stopping.unlock_and_post = stop_unlock_and_post;
+	stop_at = at;
+	rc->prims = &stopping;
+	rc_ = ipcmp_send(p, pbuf, kit_msg_fill(pbuf, MSG_MAX, STOP_SENT), 0);
+	child_failf("producer: not stopped at the step (send: %s)", ipcmp_strerror(rc_));
+}
+
+/* Waits (bounded) until pid stops; 1, or 0 when it exited instead. */
+static int wait_stopped(pid_t pid)
+{
+	int st;
+
+	for (int i = 0; i < fixture_wait_ms(); i++) {
+		pid_t w = waitpid(pid, &st, WUNTRACED | WNOHANG);
+
+		if (w == pid)
+			return WIFSTOPPED(st);
+		kit_sleep_us(1000);
+	}
+	return 0;
+}
+
+BACKEND_TEST_ON(IPCMP_SUITE_SHM_BACKENDS, stop_points, .timeout = 120)
+{
+	const char *name = fixture_name();
+
+	for (size_t i = 0; i < sizeof(stop_rows) / sizeof(stop_rows[0]); i++) {
+		const struct stop_point *sp = &stop_rows[i];
+		uint64_t want_got = kit_is_sysv(ops) ? sp->sysv.got : sp->posix.got, got = 0;
+		long want_last = kit_is_sysv(ops) ? sp->sysv.last : sp->posix.last, t0;
+		struct ipcmp_chan *c;
+		ssize_t n;
+		pid_t prod;
+
+		c = chan_create_ok(ops, name, MSG_MAX, capacity_for(ops, 8), IPCMP_CONSUMER);
+		child_inherits(c);
+		if ((prod = child_start(1)) == 0)
+			stopped_producer(ops, name, sp->at);
+		if (!wait_stopped(prod))
+			child_assert_ok(prod, 1, 0, "producer");   /* says why it did not stop */
+		kill(prod, SIGKILL);
+		reap(prod);
+		for (;;) {
+			t0 = timing_now_ms();
+			n = ipcmp_recv(c, cbuf, sizeof(cbuf), STOP_RECV_MS);
+			if (n < 0)
+				break;
+			cr_assert(eq(i64, kit_msg_check(cbuf, n, MSG_MAX), (int64_t)got),
+				  "%s: %s: message %llu", ops->name, sp->what, (unsigned long long)got);
+			got++;
+		}
+		cr_assert(eq(u64, got, want_got), "%s: %s, then killed: %llu messages received, "
+			  "want %llu", ops->name, sp->what, (unsigned long long)got,
+			  (unsigned long long)want_got);
+		cr_assert(eq(long, (long)n, want_last), "%s: %s, then killed: recv gave %s, want %s",
+			  ops->name, sp->what, ipcmp_strerror((int)n), ipcmp_strerror((int)want_last));
+		if (n == -ETIMEDOUT)
+			timing_assert_expired(timing_now_ms() - t0, STOP_RECV_MS, ops->name, sp->what);
+		else
+			cr_assert(lt(long, timing_now_ms() - t0, STOP_RECV_MS),
+				  "%s: %s, then killed: the end took %ld ms", ops->name, sp->what,
+				  timing_now_ms() - t0);
+		chan_close_ok(c);
+		run_cleanup(ops, name, 0);
+	}
 }

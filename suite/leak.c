@@ -180,6 +180,27 @@ BACKEND_TEST(leak_create_halfway)
 }
 
 /*
+ * What open says when one object of a channel is gone: no such channel
+ * (-ENOENT), except for a POSIX queue whose state object is gone: a queue
+ * under the channel's name with no state is what a stranger's queue looks
+ * like, so it is not this channel (-EPROTO, ownership.c).
+ */
+static int missing_part_error(const struct ipcmp_ops *ops, const char *kind)
+{
+	static const struct {
+		const char *backend, *kind;
+		int err;
+	} rows[] = {
+		{ "posix-mq", "posix-shm", -EPROTO },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (strcmp(rows[i].backend, ops->name) == 0 && strcmp(rows[i].kind, kind) == 0)
+			return rows[i].err;
+	return -ENOENT;
+}
+
+/*
  * An object of the channel is gone (removed from outside): open fails
  * after it attached or mapped the others, and gives them back.
  */
@@ -204,8 +225,9 @@ BACKEND_TEST(leak_open_halfway)
 			  obj[i].name, strerror(-rc));
 		c = NULL;
 		rc = ipcmp_open(ops, name, IPCMP_PRODUCER | IPCMP_CONSUMER, &c);
-		cr_assert(lt(int, rc, 0), "%s: open without its %s %s succeeded", ops->name,
-			  obj[i].kind, obj[i].name);
+		cr_assert(eq(int, rc, missing_part_error(ops, obj[i].kind)),
+			  "%s: open without its %s %s: %s", ops->name, obj[i].kind, obj[i].name,
+			  rc < 0 ? ipcmp_strerror(rc) : "succeeded");
 		cr_assert(eq(ptr, c, NULL), "%s: failed open: handle", ops->name);
 		rc = snprintf(what, sizeof(what), "open failed without %s %s", obj[i].kind,
 			      obj[i].name);

@@ -483,7 +483,7 @@ static int wait_ready(int msqid, const char *name, struct head *h)
 
 		if (rc != -EAGAIN)
 			return rc;
-		nanosleep(&tick, NULL);
+		ipcmp_sleep(&tick);
 	}
 	return -EPROTO;
 }

@@ -28,6 +28,7 @@ int cli_reserve_stdio(void);       /* first thing in main; 0 or -errno */
 int cli_stdio_closed(int fd);      /* 1: fd (0-2) was closed when we started */
 void cli_catch_signals(void);      /* SIGINT, SIGTERM, SIGPIPE set a flag */
 int cli_caught(void);              /* the signal caught, or 0 */
+void cli_catch_damage(const char *backend, const char *name);   /* SIGBUS, SIGABRT: says so, exits 1 */
 /* ipcmp_send and ipcmp_recv within timeout_ms, in slices: -EINTR once a
  * signal was caught (nothing was sent or received then). */
 int cli_send(struct ipcmp_chan *chan, const void *buf, size_t len, int timeout_ms);

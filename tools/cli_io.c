@@ -78,6 +78,42 @@ void cli_catch_signals(void)
 			sigaction(sigs[i], &sa, NULL);
 }
 
+/*
+ * What another process can do to a channel that the library cannot catch,
+ * and that ends in a signal (README, "Hostile peers"):
+ *   SIGBUS:  a POSIX object shrunk under our mapping (ftruncate); the next
+ *            touch of a page past the new end.
+ *   SIGABRT: a named semaphore's file overwritten; glibc's sem_timedwait
+ *            aborts ("The futex facility returned an unexpected error code").
+ * The library installs no handler; the command says what happened and
+ * exits 1. A producer that exits so is dead to its stream: aborted.
+ */
+static char bus_msg[200], abrt_msg[200];
+
+static void on_damage(int sig)
+{
+	const char *m = sig == SIGBUS ? bus_msg : abrt_msg;
+	ssize_t w = write(STDERR_FILENO, m, strlen(m));
+
+	(void)w;
+	_exit(1);
+}
+
+void cli_catch_damage(const char *backend, const char *name)
+{
+	struct sigaction sa;
+
+	snprintf(bus_msg, sizeof(bus_msg), "ipcmp: %s \"%s\": the channel's shared memory was "
+		 "truncated by another process (SIGBUS)\n", backend, name);
+	snprintf(abrt_msg, sizeof(abrt_msg), "ipcmp: %s \"%s\": aborted (SIGABRT); glibc does "
+		 "so when another process overwrote a semaphore of the channel\n", backend, name);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_damage;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGABRT, &sa, NULL);
+}
+
 int cli_caught(void)
 {
 	return caught;

@@ -408,6 +408,7 @@ static int cmd_send(int argc, char **argv)
 	if ((rc = parse(&a, argc, argv, ALLOW(OPT_TIMEOUT))) != 0)
 		return rc < 0 ? 0 : rc;
 	cli_catch_signals();
+	cli_catch_damage(a.ops->name, a.name);
 	if ((rc = open_with_buffer(&a, IPCMP_PRODUCER, &chan, &buf)) != 0)
 		return rc;
 	if (cli_stdio_closed(STDIN_FILENO)) {
@@ -458,6 +459,7 @@ static int cmd_recv(int argc, char **argv)
 		return 1;
 	}
 	cli_catch_signals();
+	cli_catch_damage(a.ops->name, a.name);
 	if ((rc = open_with_buffer(&a, IPCMP_CONSUMER, &chan, &buf)) != 0)
 		return rc;
 	while (!cli_caught() && (n = cli_recv(chan, buf, chan->msg_max, a.timeout_ms)) >= 0) {

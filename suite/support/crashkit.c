@@ -53,16 +53,32 @@ void kit_unshare(void *mem, size_t size)
 		munmap(mem, size);
 }
 
-unsigned kit_rand(unsigned n)
+unsigned kit_seed(void)
 {
 	static int seeded;
+	static unsigned seed;
 
 	if (!seeded) {
+		const char *env = getenv("IPCMP_SEED");
 		struct timespec ts;
+
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		srandom((unsigned)(ts.tv_nsec ^ ts.tv_sec ^ getpid()));
+		seed = env != NULL && *env != '\0' ? (unsigned)strtoul(env, NULL, 0) :
+		       (unsigned)(ts.tv_nsec ^ ts.tv_sec ^ getpid());
+		srandom(seed);
 		seeded = 1;
 	}
+	return seed;
+}
+
+void kit_seed_print(const char *backend, const char *test)
+{
+	fprintf(stderr, "[seed] %s::%s: IPCMP_SEED=%u\n", backend, test, kit_seed());
+}
+
+unsigned kit_rand(unsigned n)
+{
+	kit_seed();
 	return n == 0 ? 0 : (unsigned)random() % n;
 }
 

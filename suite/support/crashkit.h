@@ -26,8 +26,13 @@ int64_t kit_msg_check(const void *buf, ssize_t len, size_t msg_max);
 void *kit_shared(size_t size);
 void kit_unshare(void *mem, size_t size);
 
-/* A random number in [0, n), seeded once per process from the clock. */
+/* A random number in [0, n), from one seed per process: $IPCMP_SEED, or
+ * the clock. Children forked after the first call continue the parent's
+ * sequence. */
 unsigned kit_rand(unsigned n);
+unsigned kit_seed(void);
+/* "test IPCMP_SEED=N" on stderr, so that a failure can be replayed. */
+void kit_seed_print(const char *backend, const char *test);
 void kit_sleep_us(unsigned us);
 long kit_now_ms(void);              /* CLOCK_MONOTONIC */
 
