@@ -96,6 +96,27 @@ struct ipcmp_chan {
 };
 
 /*
+ * The steps of the protocol. Each backend names, in its own file next to
+ * the code, the calls it makes at each (ops->steps); `ipcmp compare`
+ * prints them side by side as the API map.
+ */
+enum ipcmp_step_id {
+	IPCMP_STEP_CREATE, IPCMP_STEP_OPEN, IPCMP_STEP_SIZE, IPCMP_STEP_MAP,
+	IPCMP_STEP_OWNS, IPCMP_STEP_JOIN, IPCMP_STEP_LOCK, IPCMP_STEP_ROOM,
+	IPCMP_STEP_PUBLISH, IPCMP_STEP_WAKE, IPCMP_STEP_DATA, IPCMP_STEP_END,
+	IPCMP_STEP_ABORT, IPCMP_STEP_DEATH, IPCMP_STEP_DEAD_LOCK, IPCMP_STEP_CLOSE,
+	IPCMP_STEP_REMOVE,
+	IPCMP_STEPS
+};
+
+struct ipcmp_step {
+	const char *calls;         /* the functions called, "shmget, semget"; "": none */
+	const char *how;           /* with what, or why none: "IPC_CREAT|IPC_EXCL" */
+};
+
+extern const char *const ipcmp_step_names[IPCMP_STEPS];   /* "create", "wait for room", ... */
+
+/*
  * A backend: one file of static functions and this exported table.
  * Callers use the ipcmp_* functions below, which check names, lengths,
  * roles and timeouts once for every backend, so an operation here may
@@ -125,6 +146,7 @@ struct ipcmp_ops {
 	 * as the census lists them (common/census.h). 1 with the channel's
 	 * name, 0, or -errno. */
 	int (*owns)(const char *kind, const char *object, long id, char *channel, size_t size);
+	const struct ipcmp_step *steps;   /* IPCMP_STEPS entries, indexed by enum ipcmp_step_id */
 };
 
 /* The backends, in report order, NULL-terminated. */

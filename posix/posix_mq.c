@@ -588,6 +588,27 @@ static int chan_owns(const char *kind, const char *object, long id, char *channe
 	return 0;
 }
 
+/* The API map (ipcmp compare): the calls above, step by step. */
+static const struct ipcmp_step steps[IPCMP_STEPS] = {
+	[IPCMP_STEP_CREATE] = { "shm_open, posix_fallocate, mmap, mq_open", "O_CREAT|O_EXCL: the state /ipcmp.NAME.mq, then the queue /ipcmp.NAME" },
+	[IPCMP_STEP_OPEN] = { "mq_open, mq_getattr, shm_open, fstat, mmap", "the queue's sizes from mq_getattr" },
+	[IPCMP_STEP_SIZE] = { "mq_open", "mq_attr: mq_maxmsg and mq_msgsize, fixed at create" },
+	[IPCMP_STEP_MAP] = { "mmap", "the state object only: the kernel copies the messages" },
+	[IPCMP_STEP_OWNS] = { "", "by name: /ipcmp.NAME (queue), /ipcmp.NAME.mq (state) (common/names.c)" },
+	[IPCMP_STEP_JOIN] = { "", "no call: the stream word (compare-and-swap); pid and start time in the state's registry" },
+	[IPCMP_STEP_LOCK] = { "", "none: mq_timedsend and mq_timedreceive are atomic" },
+	[IPCMP_STEP_ROOM] = { "mq_timedsend", "blocks until an absolute CLOCK_REALTIME deadline" },
+	[IPCMP_STEP_PUBLISH] = { "mq_timedsend", "priority 1" },
+	[IPCMP_STEP_WAKE] = { "", "none: mq_timedsend wakes a receiver" },
+	[IPCMP_STEP_DATA] = { "mq_timedreceive", "in 50 ms slices, the producers' liveness checked between them" },
+	[IPCMP_STEP_END] = { "mq_timedsend", "the stream word says ENDED; an EOS token at priority 0" },
+	[IPCMP_STEP_ABORT] = { "mq_timedsend", "the stream word says ABORTED; the token" },
+	[IPCMP_STEP_DEATH] = { "open, read", "a stalled consumer reads /proc/PID/stat of each registered producer" },
+	[IPCMP_STEP_DEAD_LOCK] = { "", "no lock" },
+	[IPCMP_STEP_CLOSE] = { "mq_close, munmap", "" },
+	[IPCMP_STEP_REMOVE] = { "mq_unlink, shm_unlink", "" },
+};
+
 const struct ipcmp_ops ipcmp_posix_mq_ops = {
 	.name = "posix-mq",
 	.family = "POSIX",
@@ -602,4 +623,5 @@ const struct ipcmp_ops ipcmp_posix_mq_ops = {
 	.close = chan_close,
 	.unlink = chan_unlink,
 	.owns = chan_owns,
+	.steps = steps,
 };

@@ -766,6 +766,27 @@ static int chan_owns(const char *kind, const char *object, long id, char *channe
 	return q < 0 ? q : 1;
 }
 
+/* The API map (ipcmp compare): the calls above, step by step. */
+static const struct ipcmp_step steps[IPCMP_STEPS] = {
+	[IPCMP_STEP_CREATE] = { "msgget, semget, semctl, msgsnd", "IPC_CREAT|IPC_EXCL; SETALL; the header message last" },
+	[IPCMP_STEP_OPEN] = { "msgget, msgrcv, semget, semctl", "the header read with MSG_COPY; the set's shape and MARK" },
+	[IPCMP_STEP_SIZE] = { "msgctl", "IPC_STAT: msg_qbytes (kernel.msgmnb) must hold capacity x msg_max" },
+	[IPCMP_STEP_MAP] = { "", "none: msgsnd and msgrcv copy through the kernel" },
+	[IPCMP_STEP_OWNS] = { "msgrcv, semctl", "the name in the header message (MSG_COPY); the set's MARK (GETVAL)" },
+	[IPCMP_STEP_JOIN] = { "semop", "unless ENDED or ABORTED: JOINED +1, PRODUCERS +1 with SEM_UNDO, one call" },
+	[IPCMP_STEP_LOCK] = { "", "none: msgsnd and msgrcv are atomic" },
+	[IPCMP_STEP_ROOM] = { "semtimedop", "on SLOTS (msgsnd has no timeout)" },
+	[IPCMP_STEP_PUBLISH] = { "msgsnd", "IPC_NOWAIT" },
+	[IPCMP_STEP_WAKE] = { "semop", "ITEMS +1" },
+	[IPCMP_STEP_DATA] = { "semtimedop, msgrcv", "on ITEMS, then msgrcv(MSG_EXCEPT, IPC_NOWAIT)" },
+	[IPCMP_STEP_END] = { "semop, msgsnd", "JOINED -1, PRODUCERS -1, then ENDED 0 -> 1 if JOINED is 0; an EOS token message" },
+	[IPCMP_STEP_ABORT] = { "semop, msgsnd", "ABORTED 0 -> 1; the token" },
+	[IPCMP_STEP_DEATH] = { "semctl", "GETALL: PRODUCERS (lowered by SEM_UNDO) below JOINED; GETPID names the dead" },
+	[IPCMP_STEP_DEAD_LOCK] = { "", "no lock" },
+	[IPCMP_STEP_CLOSE] = { "", "nothing: a msqid is no descriptor" },
+	[IPCMP_STEP_REMOVE] = { "msgctl, semctl", "IPC_RMID each" },
+};
+
 const struct ipcmp_ops ipcmp_sysv_msg_ops = {
 	.name = "sysv-msg",
 	.family = "System V",
@@ -780,4 +801,5 @@ const struct ipcmp_ops ipcmp_sysv_msg_ops = {
 	.close = chan_close,
 	.unlink = chan_unlink,
 	.owns = chan_owns,
+	.steps = steps,
 };

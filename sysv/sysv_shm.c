@@ -370,6 +370,27 @@ static int chan_owns(const char *kind, const char *object, long id, char *channe
 	return seg < 0 ? seg : 1;
 }
 
+/* The API map (ipcmp compare): the calls above, step by step. */
+static const struct ipcmp_step steps[IPCMP_STEPS] = {
+	[IPCMP_STEP_CREATE] = { "shmget, semget, semctl", "IPC_CREAT|IPC_EXCL; SETALL; the ring's header marked ready last" },
+	[IPCMP_STEP_OPEN] = { "shmget, shmctl, semget, semctl", "key of the name; IPC_STAT: the size, the set's shape and MARK" },
+	[IPCMP_STEP_SIZE] = { "shmget", "size fixed at create" },
+	[IPCMP_STEP_MAP] = { "shmat", "" },
+	[IPCMP_STEP_OWNS] = { "shmat, semctl", "the name in the ring's header (SHM_RDONLY); the set's MARK (GETVAL)" },
+	[IPCMP_STEP_JOIN] = { "semop", "PRODUCERS +1 with SEM_UNDO; the stream word (compare-and-swap)" },
+	[IPCMP_STEP_LOCK] = { "semtimedop", "LOCK -1 with SEM_UNDO" },
+	[IPCMP_STEP_ROOM] = { "semtimedop", "on ROOM (free slots)" },
+	[IPCMP_STEP_PUBLISH] = { "memcpy", "into the ring, with sequence number and checksum (common/ring.c)" },
+	[IPCMP_STEP_WAKE] = { "semop", "LOCK +1 and DATA +1 in one call" },
+	[IPCMP_STEP_DATA] = { "semtimedop", "on DATA" },
+	[IPCMP_STEP_END] = { "semop", "the stream word says ENDED; PRODUCERS -1; DATA +1 wakes a consumer" },
+	[IPCMP_STEP_ABORT] = { "semop", "the stream word says ABORTED; PRODUCERS -1; DATA +1" },
+	[IPCMP_STEP_DEATH] = { "semctl", "GETVAL: PRODUCERS, which the kernel's SEM_UNDO lowered, below the joined count" },
+	[IPCMP_STEP_DEAD_LOCK] = { "", "SEM_UNDO: the kernel gives the lock back" },
+	[IPCMP_STEP_CLOSE] = { "shmdt", "" },
+	[IPCMP_STEP_REMOVE] = { "shmctl, semctl", "IPC_RMID each" },
+};
+
 const struct ipcmp_ops ipcmp_sysv_shm_ops = {
 	.name = "sysv-shm",
 	.family = "System V",
@@ -384,4 +405,5 @@ const struct ipcmp_ops ipcmp_sysv_shm_ops = {
 	.close = chan_close,
 	.unlink = chan_unlink,
 	.owns = chan_owns,
+	.steps = steps,
 };
