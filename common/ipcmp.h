@@ -46,7 +46,8 @@
 #define IPCMP_EOS (-ENODATA)       /* recv: end of stream, not an error */
 #define IPCMP_ABORTED (-ECONNABORTED)  /* recv: a producer died, failed or aborted */
 #define IPCMP_DAMAGED 1            /* unlink: removed a channel that had lost a part or
-				      whose header was overwritten (owns: such a leftover) */
+				      whose header was overwritten */
+#define IPCMP_OWNS_DAMAGED 2       /* owns: a leftover of such a damaged channel */
 
 #define IPCMP_PRODUCER 1           /* roles of a handle, for open and create */
 #define IPCMP_CONSUMER 2
@@ -144,7 +145,9 @@ struct ipcmp_ops {
 	int (*unlink)(const char *name);
 	/* Is this object one of this backend's channels? kind, object and id
 	 * as the census lists them (common/census.h). 1 with the channel's
-	 * name, 0, or -errno. */
+	 * name; IPCMP_OWNS_DAMAGED when its channel lost a part or its header
+	 * was overwritten, with the channel's name ("" when the leftover does
+	 * not tell it); 0, or -errno. */
 	int (*owns)(const char *kind, const char *object, long id, char *channel, size_t size);
 	const struct ipcmp_step *steps;   /* IPCMP_STEPS entries, indexed by enum ipcmp_step_id */
 };

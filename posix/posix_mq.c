@@ -577,14 +577,28 @@ static int chan_unlink(const char *name)
 	return state == OURS && queue ? 0 : IPCMP_DAMAGED;
 }
 
+/* Is the channel whole? 1, IPCMP_OWNS_DAMAGED (its queue gone, its state
+ * overwritten or cut short), or 1 when its objects cannot be read. */
+static int whole(const char *name)
+{
+	char qpath[PATH_LEN], spath[PATH_LEN];
+	int state, queue;
+
+	ipcmp_posix_name(qpath, sizeof(qpath), name, NULL);
+	ipcmp_posix_name(spath, sizeof(spath), name, "mq");
+	if ((state = state_holds(spath, name)) < 0 || (queue = queue_present(qpath)) < 0)
+		return 1;
+	return state == OURS && queue ? 1 : IPCMP_OWNS_DAMAGED;
+}
+
 /* POSIX: objects have names; the kind and suffix tell which of ours it is. */
 static int chan_owns(const char *kind, const char *object, long id, char *channel, size_t size)
 {
 	(void)id;
-	if (strcmp(kind, "mqueue") == 0)
-		return ipcmp_posix_channel(object, NULL, channel, size);
-	if (strcmp(kind, "posix-shm") == 0)
-		return ipcmp_posix_channel(object, "mq", channel, size);
+	if (strcmp(kind, "mqueue") == 0 && ipcmp_posix_channel(object, NULL, channel, size))
+		return whole(channel);
+	if (strcmp(kind, "posix-shm") == 0 && ipcmp_posix_channel(object, "mq", channel, size))
+		return whole(channel);
 	return 0;
 }
 

@@ -353,16 +353,29 @@ static int chan_unlink(const char *name)
 	return rc < 0 ? rc : ring == OURS && sems == NSEMS ? 0 : IPCMP_DAMAGED;
 }
 
+/* Is the channel whole? 1, IPCMP_OWNS_DAMAGED (a part gone, the ring
+ * overwritten or cut short), or 1 when its objects cannot be read. */
+static int whole(const char *name)
+{
+	char path[PATH_LEN];
+	int ring;
+
+	ipcmp_posix_name(path, sizeof(path), name, "ring");
+	if ((ring = ring_holds(path, name)) < 0)
+		return 1;
+	return ring == OURS && sems_present(name) == NSEMS ? 1 : IPCMP_OWNS_DAMAGED;
+}
+
 /* POSIX: objects have names; the suffix tells which of ours it is. */
 static int chan_owns(const char *kind, const char *object, long id, char *channel, size_t size)
 {
 	(void)id;
-	if (strcmp(kind, "posix-shm") == 0)
-		return ipcmp_posix_channel(object, "ring", channel, size);
+	if (strcmp(kind, "posix-shm") == 0 && ipcmp_posix_channel(object, "ring", channel, size))
+		return whole(channel);
 	if (strcmp(kind, "posix-sem") == 0)
 		for (int i = 0; i < NSEMS; i++)
 			if (ipcmp_posix_channel(object, sem_suffix[i], channel, size))
-				return 1;
+				return whole(channel);
 	return 0;
 }
 

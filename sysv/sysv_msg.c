@@ -744,26 +744,31 @@ static int chan_unlink(const char *name)
 
 /* SysV objects have no names: a queue is ours when its header record says
  * so, a set when it has our mark; either without the other, or a marked set
- * with an unreadable queue, is a damaged channel's leftover (channel ""). */
+ * with an unreadable queue, is a damaged channel's leftover (channel ""
+ * when no header names it). */
 static int chan_owns(const char *kind, const char *object, long id, char *channel, size_t size)
 {
 	key_t key = (key_t)strtoul(object, NULL, 16);
-	int q;
+	int q, marked;
 
 	channel[0] = '\0';
 	if (strcmp(kind, "msg") == 0) {
 		if ((q = queue_holds((int)id, NULL, channel, size)) < 0)
 			return q;
+		marked = set_is_ours(semget(key, 0, 0));
 		if (q == OTHER)         /* named: the header is ours */
-			return 1;
+			return marked ? 1 : IPCMP_OWNS_DAMAGED;
 		channel[0] = '\0';
-		return set_is_ours(semget(key, 0, 0));
+		return marked ? IPCMP_OWNS_DAMAGED : 0;
 	}
 	if (strcmp(kind, "sem") != 0 || !set_is_ours((int)id))
 		return 0;
-	if ((q = queue_holds(msgget(key, 0), NULL, channel, size)) != OTHER)
-		channel[0] = '\0';
-	return q < 0 ? q : 1;
+	if ((q = queue_holds(msgget(key, 0), NULL, channel, size)) < 0)
+		return q;
+	if (q == OTHER)
+		return 1;
+	channel[0] = '\0';
+	return IPCMP_OWNS_DAMAGED;
 }
 
 /* The API map (ipcmp compare): the calls above, step by step. */

@@ -348,26 +348,31 @@ static int chan_unlink(const char *name)
 
 /* SysV objects have no names: a segment is ours when its header says so, a
  * set when it has our mark; either without the other, or a marked set with
- * an unreadable segment, is a damaged channel's leftover (channel ""). */
+ * an unreadable segment, is a damaged channel's leftover (channel "" when
+ * no header names it). */
 static int chan_owns(const char *kind, const char *object, long id, char *channel, size_t size)
 {
 	key_t key = (key_t)strtoul(object, NULL, 16);
-	int seg;
+	int seg, marked;
 
 	channel[0] = '\0';
 	if (strcmp(kind, "shm") == 0) {
 		if ((seg = segment_holds((int)id, NULL, channel, size)) < 0)
 			return seg;
+		marked = set_is_ours(semget(key, 0, 0));
 		if (seg == OTHER)       /* named: the header is ours */
-			return 1;
+			return marked ? 1 : IPCMP_OWNS_DAMAGED;
 		channel[0] = '\0';
-		return set_is_ours(semget(key, 0, 0));
+		return marked ? IPCMP_OWNS_DAMAGED : 0;
 	}
 	if (strcmp(kind, "sem") != 0 || !set_is_ours((int)id))
 		return 0;
-	if ((seg = segment_holds(shmget(key, 0, 0), NULL, channel, size)) != OTHER)
-		channel[0] = '\0';
-	return seg < 0 ? seg : 1;
+	if ((seg = segment_holds(shmget(key, 0, 0), NULL, channel, size)) < 0)
+		return seg;
+	if (seg == OTHER)
+		return 1;
+	channel[0] = '\0';
+	return IPCMP_OWNS_DAMAGED;
 }
 
 /* The API map (ipcmp compare): the calls above, step by step. */
