@@ -9,7 +9,8 @@
  * its System V counterpart.
  *
  * Priorities in the queue (mq delivers the highest first, FIFO within one):
- *   1  DATA   one message of the channel, 0..msg_max bytes;
+ *   1  DATA   one message of the channel: its frame (common/frame.h:
+ *             producer, sequence number, checksum), then 0..msg_max bytes;
  *   0  EOS    the end-of-stream token, 0 bytes: below every data message,
  *             so it comes after all of them whenever it was sent, and an
  *             empty data message stays distinct from it with no framing.
@@ -30,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "frame.h"
 #include "ipcmp.h"
 #include "stream.h"
 
@@ -76,6 +78,9 @@ struct posix_mq {
 	mqd_t mqd;                 /* (mqd_t)-1: none */
 	struct state *st;          /* NULL: not mapped */
 	struct ipcmp_stream_member member;   /* a producer's place in the stream */
+	unsigned char *buf;        /* frame + msg_max bytes (mq_msgsize); NULL: none */
+	struct ipcmp_frame_tx tx;  /* a producer's frames */
+	struct ipcmp_frame_rx rx;  /* the frames a consumer has seen */
 };
 
 static const struct timespec zero = { 0, 0 };   /* a deadline that has passed: do not wait */
@@ -95,11 +100,12 @@ static size_t rlimit_msgqueue(void)
 	return (size_t)rl.rlim_cur;
 }
 
+/* A message of msg_max bytes is mq_msgsize = msg_max + its frame. */
 static size_t charge(size_t msg_max, size_t capacity)
 {
-	if (msg_max > (SIZE_MAX / capacity) - MQ_MSG_OVERHEAD)
+	if (msg_max > (SIZE_MAX / capacity) - MQ_MSG_OVERHEAD - IPCMP_FRAME_SIZE)
 		return SIZE_MAX;
-	return capacity * (msg_max + MQ_MSG_OVERHEAD);
+	return capacity * (msg_max + IPCMP_FRAME_SIZE + MQ_MSG_OVERHEAD);
 }
 
 /*
@@ -161,6 +167,26 @@ static int producer_join(struct posix_mq *s)
 	return ipcmp_stream_join(&s->st->stream, &s->member);
 }
 
+/* The message's bytes: its frame, then the payload (common/frame.c). */
+static size_t frame_put(struct posix_mq *s, const void *buf, size_t len)
+{
+	if (len > 0)
+		memcpy(s->buf + IPCMP_FRAME_SIZE, buf, len);
+	return ipcmp_frame_put(&s->tx, s->buf, len);
+}
+
+/* The payload's length, or -EBADMSG; the payload is copied to buf. */
+static ssize_t frame_check(struct posix_mq *s, size_t n, void *buf, size_t cap)
+{
+	ssize_t len = ipcmp_frame_check(&s->rx, s->buf, n);
+
+	if (len < 0 || (size_t)len > cap)
+		return -EBADMSG;
+	if (len > 0)
+		memcpy(buf, s->buf + IPCMP_FRAME_SIZE, (size_t)len);
+	return len;
+}
+
 /* The producer that leaves last ends the stream (one that aborts aborts
  * it) and sends the token. A handle inherited over fork() leaves only in
  * the process that joined, as on sysv-msg. */
@@ -193,18 +219,18 @@ static int chan_limits(struct ipcmp_limits *lim)
 		msg_default = msg_max;
 	if (ipcmp_read_limit("/proc/sys/fs/mqueue/msgsize_default", &msgsize_default) < 0)
 		msgsize_default = msgsize_max;
-	if (rlim < charge(1, 1) || msg_max == 0 || msgsize_max == 0)
+	if (rlim < charge(1, 1) || msg_max == 0 || msgsize_max <= IPCMP_FRAME_SIZE)
 		return ipcmp_fail("RLIMIT_MSGQUEUE", ENOSPC);
-	lim->msg_max_limit = msgsize_max;
+	lim->msg_max_limit = msgsize_max - IPCMP_FRAME_SIZE;   /* mq_msgsize holds the frame too */
 	lim->msg_max_source = "fs.mqueue.msgsize_max";
-	if (charge(msgsize_max, 1) > rlim) {
-		lim->msg_max_limit = rlim - MQ_MSG_OVERHEAD;
+	if (charge(lim->msg_max_limit, 1) > rlim) {
+		lim->msg_max_limit = rlim - MQ_MSG_OVERHEAD - IPCMP_FRAME_SIZE;
 		lim->msg_max_source = "RLIMIT_MSGQUEUE";
 	}
 	lim->capacity_limit = msg_max;
 	lim->capacity_source = "fs.mqueue.msg_max";
 	if (charge(1, msg_max) > rlim) {
-		lim->capacity_limit = rlim / (1 + MQ_MSG_OVERHEAD);
+		lim->capacity_limit = rlim / (1 + IPCMP_FRAME_SIZE + MQ_MSG_OVERHEAD);
 		lim->capacity_source = "RLIMIT_MSGQUEUE";
 	}
 	/*
@@ -258,7 +284,8 @@ static int existing(const char *spath, const char *name)
 static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 {
 	struct posix_mq *s = priv(chan);
-	struct mq_attr ma = { .mq_maxmsg = (long)attr->capacity, .mq_msgsize = (long)attr->msg_max };
+	struct mq_attr ma = { .mq_maxmsg = (long)attr->capacity,
+			      .mq_msgsize = (long)(IPCMP_FRAME_SIZE + attr->msg_max) };
 	char qpath[PATH_LEN], spath[PATH_LEN];
 	int made = 0;                   /* objects made, for the unwind */
 	void *mem;
@@ -269,14 +296,19 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	s->member.pid = 0;
 	/* chan.c checked each limit alone; the byte budget is a product. */
 	if (charge(attr->msg_max, attr->capacity) > rlimit_msgqueue())
-		return ipcmp_fail("RLIMIT_MSGQUEUE (capacity x (msg_max + kernel overhead) bytes)", EINVAL);
+		return ipcmp_fail("RLIMIT_MSGQUEUE (capacity x (msg_max + frame + kernel overhead) bytes)", EINVAL);
+	if ((s->buf = malloc(IPCMP_FRAME_SIZE + attr->msg_max)) == NULL)
+		return -ENOMEM;
 	ipcmp_posix_name(qpath, sizeof(qpath), chan->name, NULL);
 	ipcmp_posix_name(spath, sizeof(spath), chan->name, "mq");
 
 	/* The state first: an opener that finds the queue finds the state. */
 	/* POSIX: the umask applies to the mode, as for open(2). */
-	if ((fd = shm_open(spath, O_RDWR | O_CREAT | O_EXCL, attr->mode)) < 0)
-		return errno == EEXIST ? existing(spath, chan->name) : ipcmp_fail("shm_open", errno);
+	if ((fd = shm_open(spath, O_RDWR | O_CREAT | O_EXCL, attr->mode)) < 0) {
+		rc = errno == EEXIST ? existing(spath, chan->name) : ipcmp_fail("shm_open", errno);
+		chan_close(chan);
+		return rc;
+	}
 	made++;
 	if ((rc = posix_fallocate(fd, 0, (off_t)sizeof(struct state))) != 0) {
 		close(fd);
@@ -316,6 +348,7 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	STORE(s->st->ready, 1u);
 	chan->msg_max = attr->msg_max;
 	chan->capacity = attr->capacity;
+	ipcmp_frame_tx_init(&s->tx, chan->flags);
 	if ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0)
 		goto fail;
 	return 0;
@@ -393,14 +426,19 @@ static int chan_open(struct ipcmp_chan *chan)
 	if ((rc = wait_ready(s->st, chan->name)) < 0)
 		goto fail;
 	/* The kernel's sizes are the truth; the state must agree with them. */
-	if (ma.mq_msgsize <= 0 || ma.mq_maxmsg <= 0 ||
-	    LOAD(s->st->msg_max) != (uint32_t)ma.mq_msgsize ||
+	if (ma.mq_msgsize < (long)IPCMP_FRAME_SIZE || ma.mq_maxmsg <= 0 ||
+	    LOAD(s->st->msg_max) != (uint32_t)(ma.mq_msgsize - (long)IPCMP_FRAME_SIZE) ||
 	    LOAD(s->st->capacity) != (uint32_t)ma.mq_maxmsg) {
 		rc = -EBADMSG;
 		goto fail;
 	}
-	chan->msg_max = (size_t)ma.mq_msgsize;
+	chan->msg_max = (size_t)ma.mq_msgsize - IPCMP_FRAME_SIZE;
 	chan->capacity = (size_t)ma.mq_maxmsg;
+	if ((s->buf = malloc((size_t)ma.mq_msgsize)) == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	ipcmp_frame_tx_init(&s->tx, chan->flags);
 	if ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0)
 		goto fail;
 	return 0;
@@ -418,28 +456,29 @@ static int chan_send(struct ipcmp_chan *chan, const void *buf, size_t len, int t
 	int rc;
 
 	ipcmp_deadline(&deadline, CLOCK_REALTIME, timeout_ms);
-	rc = transmit(s, len > 0 ? buf : "", len, DATA, timeout_ms > 0 ? &deadline : &zero);
+	len = frame_put(s, buf, len);
+	rc = transmit(s, s->buf, len, DATA, timeout_ms > 0 ? &deadline : &zero);
 	return rc == -ETIMEDOUT && timeout_ms == 0 ? -EAGAIN : rc;
 }
 
 /*
  * POSIX: mq_timedreceive waits itself, bounded by the deadline, cut into
- * slices here. It needs a buffer of mq_msgsize bytes at least (chan.c gives
- * cap >= msg_max, which open read from the queue), and the kernel never
- * returns more; the length is checked all the same, and so is the priority
- * (a stranger's message). -ETIMEDOUT: nothing to take; -ENOMSG: the token.
+ * slices here. It needs a buffer of mq_msgsize bytes at least (the handle's,
+ * sized from the queue at open), and the kernel never returns more; the
+ * frame is checked, and so is the priority (a stranger's message).
+ * -ETIMEDOUT: nothing to take; -ENOMSG: the token.
  */
 static ssize_t take_message(struct ipcmp_chan *chan, void *buf, size_t cap,
 			    const struct timespec *deadline)
 {
 	struct posix_mq *s = priv(chan);
 	unsigned prio;
-	ssize_t n = receive(s, buf, cap, &prio, deadline);
+	ssize_t n = receive(s, s->buf, IPCMP_FRAME_SIZE + chan->msg_max, &prio, deadline);
 
 	if (n < 0)
 		return n;
-	if (prio == DATA && (size_t)n <= chan->msg_max)
-		return n;
+	if (prio == DATA && (size_t)n <= IPCMP_FRAME_SIZE + chan->msg_max)
+		return frame_check(s, (size_t)n, buf, cap);
 	if (prio != EOS || n != 0)
 		return -EBADMSG;        /* a stranger's message */
 	STORE(s->st->token, 0u);
@@ -499,6 +538,8 @@ static int chan_close(struct ipcmp_chan *chan)
 	if (s->st != NULL && munmap(s->st, sizeof(struct state)) < 0 && rc == 0)
 		rc = ipcmp_fail("munmap", errno);
 	s->st = NULL;
+	free(s->buf);
+	s->buf = NULL;
 	return rc;
 }
 

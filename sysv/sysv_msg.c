@@ -11,7 +11,8 @@
  *             creator as its last step, never removed, so it stays at
  *             position 0 where openers read it with MSG_COPY (a copy, the
  *             message stays) to detect key collisions and learn the sizes;
- *   2  DATA   one message of the channel, 0..msg_max bytes;
+ *   2  DATA   one message of the channel: its frame (common/frame.h:
+ *             producer, sequence number, checksum), then 0..msg_max bytes;
  *   3  EOS    the end-of-stream token, 0 bytes, sent by the last producer
  *             to close; data and tokens are received with msgtyp 1 and
  *             MSG_EXCEPT ("first message that is not the header"), so FIFO
@@ -49,6 +50,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "frame.h"
 #include "ipcmp.h"
 
 enum { ITEMS, SLOTS, PRODUCERS, JOINED, ENDED, ABORTED, TOKEN, MARK, NSEMS };
@@ -98,8 +100,10 @@ struct qmsg {                      /* SysV: msgsnd/msgrcv take a long type, then
 struct sysv_msg {
 	int msqid;                 /* -1: none */
 	int semid;                 /* -1: none */
-	struct qmsg *buf;          /* mtype + msg_max + 1 bytes; NULL: none */
+	struct qmsg *buf;          /* mtype + frame + msg_max + 1 bytes; NULL: none */
 	pid_t producer;            /* the process counted in PRODUCERS; 0: none */
+	struct ipcmp_frame_tx tx;  /* a producer's frames */
+	struct ipcmp_frame_rx rx;  /* the frames a consumer has seen */
 };
 
 static struct sysv_msg *priv(struct ipcmp_chan *chan)
@@ -280,6 +284,26 @@ static int producer_join(struct sysv_msg *s)
 	return rc;
 }
 
+/* The message's bytes: its frame, then the payload (common/frame.c). */
+static size_t frame_put(struct sysv_msg *s, const void *buf, size_t len)
+{
+	if (len > 0)
+		memcpy(s->buf->mtext + IPCMP_FRAME_SIZE, buf, len);
+	return ipcmp_frame_put(&s->tx, s->buf->mtext, len);
+}
+
+/* The payload's length, or -EBADMSG; the payload is copied to buf. */
+static ssize_t frame_check(struct sysv_msg *s, size_t n, void *buf, size_t cap)
+{
+	ssize_t len = ipcmp_frame_check(&s->rx, s->buf->mtext, n);
+
+	if (len < 0 || (size_t)len > cap)
+		return -EBADMSG;
+	if (len > 0)
+		memcpy(buf, s->buf->mtext + IPCMP_FRAME_SIZE, (size_t)len);
+	return len;
+}
+
 /*
  * The producer that leaves last ends the stream (one that aborts aborts
  * it) and sends the token, which wakes a waiting consumer at once; every
@@ -304,15 +328,15 @@ static int chan_leave(struct ipcmp_chan *chan, int abort)
 }
 
 /*
- * What fits: a message of msg_max bytes must pass msgsnd (kernel.msgmax),
- * and the queue must hold the header, capacity messages of msg_max bytes
- * and the token (kernel.msgmnb, the default msg_qbytes; the kernel also
+ * What fits: a message of msg_max bytes and its frame must pass msgsnd
+ * (kernel.msgmax), and the queue must hold the header, capacity such
+ * messages and the token (kernel.msgmnb, the default msg_qbytes; the kernel also
  * counts each message as one byte against it, which the header's 64 bytes
  * cover). The semaphores hold at most SEMVMX.
  */
 static size_t queue_bytes(size_t msg_max, size_t capacity)
 {
-	return sizeof(struct head) + capacity * msg_max;
+	return sizeof(struct head) + capacity * (msg_max + IPCMP_FRAME_SIZE);
 }
 
 static int chan_limits(struct ipcmp_limits *lim)
@@ -323,17 +347,18 @@ static int chan_limits(struct ipcmp_limits *lim)
 	if ((rc = ipcmp_read_limit("/proc/sys/kernel/msgmax", &msgmax)) < 0 ||
 	    (rc = ipcmp_read_limit("/proc/sys/kernel/msgmnb", &msgmnb)) < 0)
 		return rc;
-	if (msgmnb <= sizeof(struct head) || msgmax == 0)
+	if (msgmnb <= sizeof(struct head) + IPCMP_FRAME_SIZE || msgmax <= IPCMP_FRAME_SIZE)
 		return ipcmp_fail("kernel.msgmnb", ENOSPC);
-	/* One message per queue at most: msg_max is bounded by both limits. */
-	lim->msg_max_limit = msgmax;
+	/* One message per queue at most: msg_max is bounded by both limits,
+	 * less the frame each message carries. */
+	lim->msg_max_limit = msgmax - IPCMP_FRAME_SIZE;
 	lim->msg_max_source = "kernel.msgmax";
 	if (msgmnb - sizeof(struct head) < msgmax) {
-		lim->msg_max_limit = msgmnb - sizeof(struct head);
+		lim->msg_max_limit = msgmnb - sizeof(struct head) - IPCMP_FRAME_SIZE;
 		lim->msg_max_source = "kernel.msgmnb";
 	}
 	/* Messages of one byte at most; create checks the product. */
-	lim->capacity_limit = msgmnb - sizeof(struct head);
+	lim->capacity_limit = (msgmnb - sizeof(struct head)) / (1 + IPCMP_FRAME_SIZE);
 	lim->capacity_source = "kernel.msgmnb";
 	if (lim->capacity_limit > SEMVMX) {
 		lim->capacity_limit = SEMVMX;
@@ -342,7 +367,7 @@ static int chan_limits(struct ipcmp_limits *lim)
 	/* Defaults: 1 KiB messages, as many as the default queue holds (15
 	 * with msgmnb 16384), so the default channel always fits. */
 	lim->msg_max_default = lim->msg_max_limit < 1024 ? lim->msg_max_limit : 1024;
-	lim->capacity_default = (msgmnb - sizeof(struct head)) / lim->msg_max_default;
+	lim->capacity_default = (msgmnb - sizeof(struct head)) / (lim->msg_max_default + IPCMP_FRAME_SIZE);
 	if (lim->capacity_default > lim->capacity_limit)
 		lim->capacity_default = lim->capacity_limit;
 	return 0;
@@ -383,7 +408,7 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	/* chan.c checked each limit alone; the queue's byte budget is a product. */
 	if (queue_bytes(attr->msg_max, attr->capacity) > msgmnb)
 		return ipcmp_fail(MSGMNB_LIMIT, EINVAL);
-	if ((s->buf = malloc(sizeof(struct qmsg) + attr->msg_max + 1)) == NULL)
+	if ((s->buf = malloc(sizeof(struct qmsg) + IPCMP_FRAME_SIZE + attr->msg_max + 1)) == NULL)
 		return -ENOMEM;
 
 	/* SysV: the mode is taken as given; the umask does not apply. */
@@ -426,6 +451,7 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	}
 	chan->msg_max = attr->msg_max;
 	chan->capacity = attr->capacity;
+	ipcmp_frame_tx_init(&s->tx, chan->flags);
 	if ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0)
 		goto fail;
 	return 0;
@@ -507,7 +533,7 @@ static int chan_open(struct ipcmp_chan *chan)
 	/* The header is untrusted: anyone with write access sends what he likes. */
 	if ((rc = ipcmp_read_limit("/proc/sys/kernel/msgmax", &msgmax)) < 0)
 		goto fail;
-	if (h.msg_max == 0 || h.msg_max > msgmax || h.capacity == 0 ||
+	if (h.msg_max == 0 || h.msg_max + IPCMP_FRAME_SIZE > msgmax || h.capacity == 0 ||
 	    h.capacity > SEMVMX || h.nsems != NSEMS) {
 		rc = -EBADMSG;
 		goto fail;
@@ -524,12 +550,13 @@ static int chan_open(struct ipcmp_chan *chan)
 		rc = -EPROTO;
 		goto fail;
 	}
-	if ((s->buf = malloc(sizeof(struct qmsg) + h.msg_max + 1)) == NULL) {
+	if ((s->buf = malloc(sizeof(struct qmsg) + IPCMP_FRAME_SIZE + h.msg_max + 1)) == NULL) {
 		rc = -ENOMEM;
 		goto fail;
 	}
 	chan->msg_max = h.msg_max;
 	chan->capacity = h.capacity;
+	ipcmp_frame_tx_init(&s->tx, chan->flags);
 	if ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0)
 		goto fail;
 	return 0;
@@ -555,8 +582,7 @@ static int chan_send(struct ipcmp_chan *chan, const void *buf, size_t len, int t
 	if ((rc = take(s, SLOTS, timeout_ms > 0 ? &deadline : NULL)) < 0)
 		return rc;
 	s->buf->mtype = DATA;
-	if (len > 0)
-		memcpy(s->buf->mtext, buf, len);
+	len = frame_put(s, buf, len);
 	if (msgsnd(s->msqid, s->buf, len, IPC_NOWAIT) < 0) {
 		int err = errno;
 
@@ -582,7 +608,8 @@ static ssize_t take_message(struct ipcmp_chan *chan, void *buf, size_t cap, int 
 	struct sysv_msg *s = priv(chan);
 	ssize_t n;
 
-	n = msgrcv(s->msqid, s->buf, chan->msg_max + 1, HEAD, MSG_EXCEPT | MSG_NOERROR | IPC_NOWAIT);
+	n = msgrcv(s->msqid, s->buf, IPCMP_FRAME_SIZE + chan->msg_max + 1, HEAD,
+		   MSG_EXCEPT | MSG_NOERROR | IPC_NOWAIT);
 	if (n < 0) {
 		int err = errno;
 
@@ -596,11 +623,8 @@ static ssize_t take_message(struct ipcmp_chan *chan, void *buf, size_t cap, int 
 			post(s, ITEMS);
 		return ipcmp_fail("msgrcv", err);
 	}
-	if (s->buf->mtype == DATA && (size_t)n <= chan->msg_max && (size_t)n <= cap) {
-		if (n > 0)
-			memcpy(buf, s->buf->mtext, (size_t)n);
-		return n;
-	}
+	if (s->buf->mtype == DATA && (size_t)n <= IPCMP_FRAME_SIZE + chan->msg_max)
+		return frame_check(s, (size_t)n, buf, cap);
 	if (s->buf->mtype != EOS || n != 0) {
 		/* a stranger's message: it took no item, so ours stays */
 		if (had_item)
