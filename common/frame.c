@@ -69,5 +69,6 @@ ssize_t ipcmp_frame_check(struct ipcmp_frame_rx *rx, const void *msg, size_t n)
 		return -EBADMSG;        /* repeated or reordered */
 	}
 	rx->next[i] = f.seq + 1;
+	rx->taken++;
 	return (ssize_t)len;
 }

@@ -11,8 +11,10 @@
  * may see: a number below it is a message repeated or reordered, -EBADMSG.
  * A consumer sees only the messages it takes, so numbers may skip (other
  * consumers took the rest): a lost message is not seen here, but by the
- * count the backend keeps of messages sent and taken (sysv-msg: ITEMS;
- * posix-mq: the state's counters).
+ * counts the backend keeps: tx.seq is what a producer sent, rx.taken what
+ * a consumer took; sysv-msg: a message gone with its item still counted;
+ * posix-mq: at end of stream, the messages the producers sent against
+ * those the consumers took, checked by a consumer that is the only one.
  *
  * The frame is extra bytes in the kernel's message: msg_max stays what the
  * user asked for, and the kernel limits (kernel.msgmax, mq_msgsize) are
@@ -46,6 +48,7 @@ struct ipcmp_frame_rx {            /* in a consumer's handle */
 	uint64_t producer[IPCMP_FRAME_SEEN];
 	uint64_t next[IPCMP_FRAME_SEEN];
 	unsigned used, evict;
+	uint64_t taken;            /* messages that passed the check */
 };
 
 /* A producer handle's frames: a new producer id; checksum if flags say so. */

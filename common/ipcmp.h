@@ -53,10 +53,11 @@
 #define IPCMP_CONSUMER 2
 /* Open and create flag: a producer stamps each message with a checksum,
  * which every consumer checks (-EBADMSG on a mismatch), so a peer that
- * rewrites a message in shared memory is caught. Shm backends; the queue
- * backends accept it and need it not (the kernel holds their messages).
- * Messages in a ring always carry their producer's sequence number: a
- * lost, repeated or reordered message gives -EBADMSG. */
+ * rewrites a message (in the ring, or taken from a queue and put back) is
+ * caught. Every message carries its producer's sequence number: a
+ * repeated or reordered message gives -EBADMSG; a lost one too, in a ring
+ * at once, on a queue at end of stream, to a consumer that is then the only
+ * one open (queue consumers each see a part of the numbers). */
 #define IPCMP_CHECKSUM 4
 
 #define IPCMP_MODE_DEFAULT 0600

@@ -38,7 +38,7 @@
 enum { EOS = 0, DATA = 1 };        /* message priorities */
 
 #define STATE_MAGIC 0x514d5049u    /* "IPMQ" little-endian */
-#define STATE_VERSION 2u
+#define STATE_VERSION 3u
 
 /* A consumer's wait is cut into slices; between two it checks that the
  * producers live. */
@@ -69,15 +69,20 @@ struct state {
 	uint32_t capacity;         /* and mq_maxmsg */
 	uint32_t ready;            /* written last: the queue exists */
 	uint32_t token;            /* 1 while an EOS token is in the queue */
+	uint32_t consumers;        /* consumer handles open (one that died stays counted) */
+	uint32_t unused;
+	uint64_t sent;             /* messages sent by the producers that left cleanly */
+	uint64_t taken;            /* messages taken by the consumers that closed */
 	struct ipcmp_stream stream;   /* end, abort, the producers */
 };
 
-_Static_assert(sizeof(struct state) == 640, "state is 640 bytes");
+_Static_assert(sizeof(struct state) == 664, "state is 664 bytes");
 
 struct posix_mq {
 	mqd_t mqd;                 /* (mqd_t)-1: none */
 	struct state *st;          /* NULL: not mapped */
 	struct ipcmp_stream_member member;   /* a producer's place in the stream */
+	pid_t consumer;            /* the process counted in st->consumers; 0: none */
 	unsigned char *buf;        /* frame + msg_max bytes (mq_msgsize); NULL: none */
 	struct ipcmp_frame_tx tx;  /* a producer's frames */
 	struct ipcmp_frame_rx rx;  /* the frames a consumer has seen */
@@ -189,14 +194,47 @@ static ssize_t frame_check(struct posix_mq *s, size_t n, void *buf, size_t cap)
 
 /* The producer that leaves last ends the stream (one that aborts aborts
  * it) and sends the token. A handle inherited over fork() leaves only in
- * the process that joined, as on sysv-msg. */
+ * the process that joined, as on sysv-msg. What it sent is counted before
+ * the stream can end. */
 static int chan_leave(struct ipcmp_chan *chan, int abort)
 {
 	struct posix_mq *s = priv(chan);
 
-	if (s->st == NULL || ipcmp_stream_leave(&s->st->stream, &s->member, abort) <= 0)
+	if (s->st == NULL)
+		return 0;
+	if (!abort && s->member.pid == getpid())
+		__atomic_add_fetch(&s->st->sent, s->tx.seq, __ATOMIC_SEQ_CST);
+	if (ipcmp_stream_leave(&s->st->stream, &s->member, abort) <= 0)
 		return 0;
 	return send_token(s);
+}
+
+/* A consumer handle is counted while open, so that a consumer can tell
+ * whether it is the only one. */
+static void consumer_join(struct ipcmp_chan *chan)
+{
+	struct posix_mq *s = priv(chan);
+
+	if (!(chan->flags & IPCMP_CONSUMER))
+		return;
+	__atomic_add_fetch(&s->st->consumers, 1u, __ATOMIC_SEQ_CST);
+	s->consumer = getpid();
+}
+
+/*
+ * At end of stream: were messages lost? Only a consumer that is the only
+ * one open can tell: then every other consumer closed and added what it
+ * took, and every producer left and added what it sent. One that died
+ * stays counted, and then nobody can tell. -EBADMSG or 0.
+ */
+static int lost(struct posix_mq *s)
+{
+	uint64_t taken;
+
+	if (s->consumer != getpid() || LOAD(s->st->consumers) != 1)
+		return 0;
+	taken = LOAD(s->st->taken) + s->rx.taken;
+	return taken != LOAD(s->st->sent) ? -EBADMSG : 0;
 }
 
 /*
@@ -349,6 +387,7 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	chan->msg_max = attr->msg_max;
 	chan->capacity = attr->capacity;
 	ipcmp_frame_tx_init(&s->tx, chan->flags);
+	consumer_join(chan);
 	if ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0)
 		goto fail;
 	return 0;
@@ -439,6 +478,7 @@ static int chan_open(struct ipcmp_chan *chan)
 		goto fail;
 	}
 	ipcmp_frame_tx_init(&s->tx, chan->flags);
+	consumer_join(chan);
 	if ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0)
 		goto fail;
 	return 0;
@@ -513,7 +553,7 @@ static ssize_t chan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int tim
 			send_token(s);          /* pass it on */
 			if (st == IPCMP_ABORTED)
 				chan->aborter = ipcmp_stream_aborter(&s->st->stream);
-			return st;
+			return st == IPCMP_EOS && lost(s) < 0 ? -EBADMSG : st;
 		}
 		if (st < 0)
 			return st;
@@ -531,6 +571,11 @@ static int chan_close(struct ipcmp_chan *chan)
 	struct posix_mq *s = priv(chan);
 	int rc = 0;
 
+	if (s->st != NULL && s->consumer == getpid()) {
+		__atomic_add_fetch(&s->st->taken, s->rx.taken, __ATOMIC_SEQ_CST);
+		__atomic_sub_fetch(&s->st->consumers, 1u, __ATOMIC_SEQ_CST);
+	}
+	s->consumer = 0;
 	/* POSIX: mq_close is the whole of detaching; the name may be gone already. */
 	if (s->mqd != (mqd_t)-1 && mq_close(s->mqd) < 0)
 		rc = ipcmp_fail("mq_close", errno);
@@ -653,10 +698,10 @@ static const struct ipcmp_step steps[IPCMP_STEPS] = {
 	[IPCMP_STEP_JOIN] = { "", "no call: the stream word (compare-and-swap); pid and start time in the state's registry" },
 	[IPCMP_STEP_LOCK] = { "", "none: mq_timedsend and mq_timedreceive are atomic" },
 	[IPCMP_STEP_ROOM] = { "mq_timedsend", "blocks until an absolute CLOCK_REALTIME deadline" },
-	[IPCMP_STEP_PUBLISH] = { "mq_timedsend", "priority 1" },
+	[IPCMP_STEP_PUBLISH] = { "mq_timedsend", "priority 1; a frame: producer, sequence number, checksum (common/frame.c)" },
 	[IPCMP_STEP_WAKE] = { "", "none: mq_timedsend wakes a receiver" },
 	[IPCMP_STEP_DATA] = { "mq_timedreceive", "in 50 ms slices, the producers' liveness checked between them" },
-	[IPCMP_STEP_END] = { "mq_timedsend", "the stream word says ENDED; an EOS token at priority 0" },
+	[IPCMP_STEP_END] = { "mq_timedsend", "sent counted in the state; the stream word says ENDED; an EOS token at priority 0" },
 	[IPCMP_STEP_ABORT] = { "mq_timedsend", "the stream word says ABORTED; the token" },
 	[IPCMP_STEP_DEATH] = { "open, read", "a stalled consumer reads /proc/PID/stat of each registered producer" },
 	[IPCMP_STEP_DEAD_LOCK] = { "", "no lock" },

@@ -31,6 +31,12 @@
  *   ENDED      1 once the last producer left cleanly
  *   ABORTED    1 once a producer aborted or died
  *   TOKEN      1 while an EOS token is in the queue: at most one is sent
+ *   CONSUMERS  consumer handles open (no undo: one that died stays counted)
+ *   UNTAKEN    messages sent by the producers that left cleanly less those
+ *              taken by the consumers that closed, modulo 32768: at end of
+ *              stream, a consumer that is the only one open finds there
+ *              what it took itself, or messages were lost
+ *   COUNTING   1 when free: the lock (SEM_UNDO) around a change of UNTAKEN
  *   MARK       SET_MARK for good: a set without a queue is still known as a
  *              sysv-msg channel's (an orphan after `ipcrm -q`)
  *
@@ -53,12 +59,13 @@
 #include "frame.h"
 #include "ipcmp.h"
 
-enum { ITEMS, SLOTS, PRODUCERS, JOINED, ENDED, ABORTED, TOKEN, MARK, NSEMS };
+enum { ITEMS, SLOTS, PRODUCERS, JOINED, ENDED, ABORTED, TOKEN, CONSUMERS, UNTAKEN, COUNTING,
+       MARK, NSEMS };
 enum { HEAD = 1, DATA = 2, EOS = 3 };
 
 #define SEMVMX 32767               /* SysV: largest semaphore value (sem.h, not exported) */
 #define HEAD_MAGIC 0x514d4d49u     /* "IMMQ" little-endian */
-#define HEAD_VERSION 2u
+#define HEAD_VERSION 3u
 #define SET_MARK 0x4d51            /* "MQ" */
 
 /*
@@ -102,6 +109,7 @@ struct sysv_msg {
 	int semid;                 /* -1: none */
 	struct qmsg *buf;          /* mtype + frame + msg_max + 1 bytes; NULL: none */
 	pid_t producer;            /* the process counted in PRODUCERS; 0: none */
+	pid_t consumer;            /* the process counted in CONSUMERS; 0: none */
 	struct ipcmp_frame_tx tx;  /* a producer's frames */
 	struct ipcmp_frame_rx rx;  /* the frames a consumer has seen */
 };
@@ -305,6 +313,58 @@ static ssize_t frame_check(struct sysv_msg *s, size_t n, void *buf, size_t cap)
 }
 
 /*
+ * UNTAKEN += delta, modulo 32768 (a semaphore holds 0..SEMVMX): read and
+ * set under COUNTING, which the kernel releases if we die holding it.
+ * When that fails, the count can no longer be trusted: CONSUMERS is raised
+ * for good, and no consumer will judge the end by it.
+ */
+static void count_untaken(struct sysv_msg *s, long delta)
+{
+	struct sembuf lock = { COUNTING, -1, SEM_UNDO }, unlock = { COUNTING, 1, SEM_UNDO };
+	struct sembuf poison = { CONSUMERS, 1, 0 };
+	struct timespec deadline;
+	int rc, v = -1;
+
+	ipcmp_deadline(&deadline, CLOCK_MONOTONIC, IPCMP_OPEN_WAIT_MS);
+	while ((rc = semops(s, &lock, 1, &deadline)) == -EINPROGRESS)
+		;
+	if (rc == 0) {
+		v = semctl(s->semid, UNTAKEN, GETVAL);
+		if (v >= 0 && semctl(s->semid, UNTAKEN, SETVAL,
+				     (union semun){ .val = (int)(((v + delta) % 32768 + 32768) % 32768) }) < 0)
+			v = -1;
+		semops(s, &unlock, 1, NULL);
+	}
+	if (v < 0)
+		semops(s, &poison, 1, NULL);
+}
+
+/* At end of stream, were messages lost? See UNTAKEN. -EBADMSG or 0. */
+static int lost(struct sysv_msg *s)
+{
+	unsigned short v[NSEMS];
+
+	if (s->consumer != getpid() || semctl(s->semid, 0, GETALL, (union semun){ .array = v }) < 0 ||
+	    v[CONSUMERS] != 1)
+		return 0;
+	return v[UNTAKEN] != s->rx.taken % 32768 ? -EBADMSG : 0;
+}
+
+/* A consumer handle is counted while open (see UNTAKEN). */
+static int consumer_join(struct ipcmp_chan *chan)
+{
+	struct sysv_msg *s = priv(chan);
+	struct sembuf op = { CONSUMERS, 1, 0 };
+	int rc;
+
+	if (!(chan->flags & IPCMP_CONSUMER))
+		return 0;
+	if ((rc = semops(s, &op, 1, NULL)) == 0)
+		s->consumer = getpid();
+	return rc;
+}
+
+/*
  * The producer that leaves last ends the stream (one that aborts aborts
  * it) and sends the token, which wakes a waiting consumer at once; every
  * consumer passes it on. A handle inherited over fork() is counted in the
@@ -322,6 +382,8 @@ static int chan_leave(struct ipcmp_chan *chan, int abort)
 		return 0;
 	}
 	s->producer = 0;
+	if (!abort)
+		count_untaken(s, (long)(s->tx.seq % 32768));     /* before the end can be seen */
 	if ((rc = semops(s, ops, 2, NULL)) == 0)
 		rc = finish(s, abort);
 	return rc == -EIDRM ? 0 : rc < 0 ? rc : 0;      /* removed under us: nobody to tell */
@@ -392,7 +454,8 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 {
 	struct sysv_msg *s = priv(chan);
 	key_t key = ipcmp_sysv_key(chan->name);
-	unsigned short init[NSEMS] = { [SLOTS] = (unsigned short)attr->capacity, [MARK] = SET_MARK };
+	unsigned short init[NSEMS] = { [SLOTS] = (unsigned short)attr->capacity, [COUNTING] = 1,
+				       [MARK] = SET_MARK };
 	struct { long mtype; struct head h; } head = { HEAD, { 0 } };
 	struct ipcmp_limits lim = { 0 };
 	struct msqid_ds ds;
@@ -452,7 +515,8 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	chan->msg_max = attr->msg_max;
 	chan->capacity = attr->capacity;
 	ipcmp_frame_tx_init(&s->tx, chan->flags);
-	if ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0)
+	if ((rc = consumer_join(chan)) < 0 ||
+	    ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0))
 		goto fail;
 	return 0;
 
@@ -557,7 +621,8 @@ static int chan_open(struct ipcmp_chan *chan)
 	chan->msg_max = h.msg_max;
 	chan->capacity = h.capacity;
 	ipcmp_frame_tx_init(&s->tx, chan->flags);
-	if ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0)
+	if ((rc = consumer_join(chan)) < 0 ||
+	    ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0))
 		goto fail;
 	return 0;
 
@@ -676,7 +741,7 @@ static ssize_t chan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int tim
 				return rc;
 			if (st == IPCMP_ABORTED && chan->aborter == 0)
 				chan->aborter = aborter > 0 ? aborter : 0;
-			return st;
+			return st == IPCMP_EOS && lost(s) < 0 ? -EBADMSG : st;
 		}
 		if (st < 0)
 			return st;
@@ -695,6 +760,13 @@ static int chan_close(struct ipcmp_chan *chan)
 {
 	struct sysv_msg *s = priv(chan);
 
+	struct sembuf op = { CONSUMERS, -1, 0 };
+
+	if (s->semid >= 0 && s->consumer == getpid()) {
+		count_untaken(s, -(long)(s->rx.taken % 32768));
+		semops(s, &op, 1, NULL);
+	}
+	s->consumer = 0;
 	/* SysV: there is nothing to detach: a msqid is no descriptor. */
 	free(s->buf);
 	s->buf = NULL;
@@ -805,10 +877,10 @@ static const struct ipcmp_step steps[IPCMP_STEPS] = {
 	[IPCMP_STEP_JOIN] = { "semop", "unless ENDED or ABORTED: JOINED +1, PRODUCERS +1 with SEM_UNDO, one call" },
 	[IPCMP_STEP_LOCK] = { "", "none: msgsnd and msgrcv are atomic" },
 	[IPCMP_STEP_ROOM] = { "semtimedop", "on SLOTS (msgsnd has no timeout)" },
-	[IPCMP_STEP_PUBLISH] = { "msgsnd", "IPC_NOWAIT" },
+	[IPCMP_STEP_PUBLISH] = { "msgsnd", "IPC_NOWAIT; a frame: producer, sequence number, checksum (common/frame.c)" },
 	[IPCMP_STEP_WAKE] = { "semop", "ITEMS +1" },
 	[IPCMP_STEP_DATA] = { "semtimedop, msgrcv", "on ITEMS, then msgrcv(MSG_EXCEPT, IPC_NOWAIT)" },
-	[IPCMP_STEP_END] = { "semop, msgsnd", "JOINED -1, PRODUCERS -1, then ENDED 0 -> 1 if JOINED is 0; an EOS token message" },
+	[IPCMP_STEP_END] = { "semop, semctl, msgsnd", "UNTAKEN += sent (SETVAL); JOINED -1, PRODUCERS -1, then ENDED 0 -> 1 if JOINED is 0; an EOS token message" },
 	[IPCMP_STEP_ABORT] = { "semop, msgsnd", "ABORTED 0 -> 1; the token" },
 	[IPCMP_STEP_DEATH] = { "semctl", "GETALL: PRODUCERS (lowered by SEM_UNDO) below JOINED; GETPID names the dead" },
 	[IPCMP_STEP_DEAD_LOCK] = { "", "no lock" },
