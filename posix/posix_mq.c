@@ -95,24 +95,6 @@ static struct posix_mq *priv(struct ipcmp_chan *chan)
 	return (struct posix_mq *)chan->priv;
 }
 
-static size_t rlimit_msgqueue(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_MSGQUEUE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
-	    rl.rlim_cur > SIZE_MAX)
-		return SIZE_MAX;
-	return (size_t)rl.rlim_cur;
-}
-
-/* A message of msg_max bytes is mq_msgsize = msg_max + its frame. */
-static size_t charge(size_t msg_max, size_t capacity)
-{
-	if (msg_max > (SIZE_MAX / capacity) - MQ_MSG_OVERHEAD - IPCMP_FRAME_SIZE)
-		return SIZE_MAX;
-	return capacity * (msg_max + IPCMP_FRAME_SIZE + MQ_MSG_OVERHEAD);
-}
-
 /*
  * POSIX: mq_timedsend and mq_timedreceive take an absolute CLOCK_REALTIME
  * deadline, which survives EINTR as it is; a deadline already past (zero)
@@ -172,6 +154,19 @@ static int producer_join(struct posix_mq *s)
 	return ipcmp_stream_join(&s->st->stream, &s->member);
 }
 
+/* A consumer handle is counted while open, so that a consumer can tell
+ * whether it is the only one. */
+static int consumer_join(struct ipcmp_chan *chan)
+{
+	struct posix_mq *s = priv(chan);
+
+	if (!(chan->flags & IPCMP_CONSUMER))
+		return 0;
+	__atomic_add_fetch(&s->st->consumers, 1u, __ATOMIC_SEQ_CST);
+	s->consumer = getpid();
+	return 0;
+}
+
 /* The message's bytes: its frame, then the payload (common/frame.c). */
 static size_t frame_put(struct posix_mq *s, const void *buf, size_t len)
 {
@@ -192,6 +187,22 @@ static ssize_t frame_check(struct posix_mq *s, size_t n, void *buf, size_t cap)
 	return len;
 }
 
+/*
+ * At end of stream: were messages lost? Only a consumer that is the only
+ * one open can tell: then every other consumer closed and added what it
+ * took, and every producer left and added what it sent. One that died
+ * stays counted, and then nobody can tell. -EBADMSG or 0.
+ */
+static int lost(struct posix_mq *s)
+{
+	uint64_t taken;
+
+	if (s->consumer != getpid() || LOAD(s->st->consumers) != 1)
+		return 0;
+	taken = LOAD(s->st->taken) + s->rx.taken;
+	return taken != LOAD(s->st->sent) ? -EBADMSG : 0;
+}
+
 /* The producer that leaves last ends the stream (one that aborts aborts
  * it) and sends the token. A handle inherited over fork() leaves only in
  * the process that joined, as on sysv-msg. What it sent is counted before
@@ -209,32 +220,22 @@ static int chan_leave(struct ipcmp_chan *chan, int abort)
 	return send_token(s);
 }
 
-/* A consumer handle is counted while open, so that a consumer can tell
- * whether it is the only one. */
-static void consumer_join(struct ipcmp_chan *chan)
+static size_t rlimit_msgqueue(void)
 {
-	struct posix_mq *s = priv(chan);
+	struct rlimit rl;
 
-	if (!(chan->flags & IPCMP_CONSUMER))
-		return;
-	__atomic_add_fetch(&s->st->consumers, 1u, __ATOMIC_SEQ_CST);
-	s->consumer = getpid();
+	if (getrlimit(RLIMIT_MSGQUEUE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur > SIZE_MAX)
+		return SIZE_MAX;
+	return (size_t)rl.rlim_cur;
 }
 
-/*
- * At end of stream: were messages lost? Only a consumer that is the only
- * one open can tell: then every other consumer closed and added what it
- * took, and every producer left and added what it sent. One that died
- * stays counted, and then nobody can tell. -EBADMSG or 0.
- */
-static int lost(struct posix_mq *s)
+/* A message of msg_max bytes is mq_msgsize = msg_max + its frame. */
+static size_t charge(size_t msg_max, size_t capacity)
 {
-	uint64_t taken;
-
-	if (s->consumer != getpid() || LOAD(s->st->consumers) != 1)
-		return 0;
-	taken = LOAD(s->st->taken) + s->rx.taken;
-	return taken != LOAD(s->st->sent) ? -EBADMSG : 0;
+	if (msg_max > (SIZE_MAX / capacity) - MQ_MSG_OVERHEAD - IPCMP_FRAME_SIZE)
+		return SIZE_MAX;
+	return capacity * (msg_max + IPCMP_FRAME_SIZE + MQ_MSG_OVERHEAD);
 }
 
 /*
@@ -387,8 +388,8 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	chan->msg_max = attr->msg_max;
 	chan->capacity = attr->capacity;
 	ipcmp_frame_tx_init(&s->tx, chan->flags);
-	consumer_join(chan);
-	if ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0)
+	if ((rc = consumer_join(chan)) < 0 ||
+	    ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0))
 		goto fail;
 	return 0;
 
@@ -478,8 +479,8 @@ static int chan_open(struct ipcmp_chan *chan)
 		goto fail;
 	}
 	ipcmp_frame_tx_init(&s->tx, chan->flags);
-	consumer_join(chan);
-	if ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0)
+	if ((rc = consumer_join(chan)) < 0 ||
+	    ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0))
 		goto fail;
 	return 0;
 

@@ -292,6 +292,20 @@ static int producer_join(struct sysv_msg *s)
 	return rc;
 }
 
+/* A consumer handle is counted while open (see UNTAKEN). */
+static int consumer_join(struct ipcmp_chan *chan)
+{
+	struct sysv_msg *s = priv(chan);
+	struct sembuf op = { CONSUMERS, 1, 0 };
+	int rc;
+
+	if (!(chan->flags & IPCMP_CONSUMER))
+		return 0;
+	if ((rc = semops(s, &op, 1, NULL)) == 0)
+		s->consumer = getpid();
+	return rc;
+}
+
 /* The message's bytes: its frame, then the payload (common/frame.c). */
 static size_t frame_put(struct sysv_msg *s, const void *buf, size_t len)
 {
@@ -348,20 +362,6 @@ static int lost(struct sysv_msg *s)
 	    v[CONSUMERS] != 1)
 		return 0;
 	return v[UNTAKEN] != s->rx.taken % 32768 ? -EBADMSG : 0;
-}
-
-/* A consumer handle is counted while open (see UNTAKEN). */
-static int consumer_join(struct ipcmp_chan *chan)
-{
-	struct sysv_msg *s = priv(chan);
-	struct sembuf op = { CONSUMERS, 1, 0 };
-	int rc;
-
-	if (!(chan->flags & IPCMP_CONSUMER))
-		return 0;
-	if ((rc = semops(s, &op, 1, NULL)) == 0)
-		s->consumer = getpid();
-	return rc;
 }
 
 /*
