@@ -281,10 +281,13 @@ static int chan_limits(struct ipcmp_limits *lim)
 	lim->capacity_default = msg_default < lim->capacity_limit ? msg_default : lim->capacity_limit;
 	if (lim->capacity_default == 0)
 		lim->capacity_default = 1;
-	lim->msg_max_default = msgsize_default < lim->msg_max_limit ? msgsize_default : lim->msg_max_limit;
+	lim->msg_max_default = msgsize_default;
 	while (lim->msg_max_default > 64 &&
-	       charge(lim->msg_max_default, lim->capacity_default) > rlim / 16)
+	       (lim->msg_max_default > lim->msg_max_limit ||
+		charge(lim->msg_max_default, lim->capacity_default) > rlim / 16))
 		lim->msg_max_default /= 2;
+	if (lim->msg_max_default > lim->msg_max_limit)
+		lim->msg_max_default = lim->msg_max_limit;
 	if (lim->msg_max_default == 0)
 		lim->msg_max_default = 1;
 	return 0;
