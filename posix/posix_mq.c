@@ -709,7 +709,7 @@ static const struct ipcmp_step steps[IPCMP_STEPS] = {
 	[IPCMP_STEP_ABORT] = { "mq_timedsend", "the stream word says ABORTED; the token" },
 	[IPCMP_STEP_DEATH] = { "open, read", "a stalled consumer reads /proc/PID/stat of each registered producer" },
 	[IPCMP_STEP_DEAD_LOCK] = { "", "no lock" },
-	[IPCMP_STEP_CLOSE] = { "mq_close, munmap", "" },
+	[IPCMP_STEP_CLOSE] = { "mq_close, munmap", "a consumer adds what it took to the state" },
 	[IPCMP_STEP_REMOVE] = { "mq_unlink, shm_unlink", "" },
 };
 

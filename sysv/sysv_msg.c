@@ -884,7 +884,7 @@ static const struct ipcmp_step steps[IPCMP_STEPS] = {
 	[IPCMP_STEP_ABORT] = { "semop, msgsnd", "ABORTED 0 -> 1; the token" },
 	[IPCMP_STEP_DEATH] = { "semctl", "GETALL: PRODUCERS (lowered by SEM_UNDO) below JOINED; GETPID names the dead" },
 	[IPCMP_STEP_DEAD_LOCK] = { "", "no lock" },
-	[IPCMP_STEP_CLOSE] = { "", "nothing: a msqid is no descriptor" },
+	[IPCMP_STEP_CLOSE] = { "semop, semctl", "a consumer: UNTAKEN -= what it took, CONSUMERS -1; nothing to detach: a msqid is no descriptor" },
 	[IPCMP_STEP_REMOVE] = { "msgctl, semctl", "IPC_RMID each" },
 };
 
