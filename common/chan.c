@@ -184,7 +184,7 @@ const char *ipcmp_strerror(int negative_errno)
 	case -EPROTO:
 		return "Not this channel (a foreign object or a key collision)";
 	case -EBADMSG:
-		return "Corrupt channel header or ring";
+		return "Corrupt channel: a bad header, checksum or sequence number";
 	case -ETIMEDOUT:
 		return "Timed out";
 	case -ENOTRECOVERABLE:

@@ -50,16 +50,18 @@
 #define IPCMP_EOS (-ENODATA)       /* recv: end of stream, not an error */
 #define IPCMP_ABORTED (-ECONNABORTED)  /* recv: a producer died, failed or aborted */
 #define IPCMP_DAMAGED 1            /* unlink: removed a channel that had lost a part or
-				      whose header was overwritten (owns: such a leftover) */
+				      whose header was overwritten */
+#define IPCMP_OWNS_DAMAGED 2       /* owns: a leftover of such a damaged channel */
 
 #define IPCMP_PRODUCER 1           /* roles of a handle, for open and create */
 #define IPCMP_CONSUMER 2
 /* Open and create flag: a producer stamps each message with a checksum,
  * which every consumer checks (-EBADMSG on a mismatch), so a peer that
- * rewrites a message in shared memory is caught. Shm backends; the queue
- * backends accept it and need it not (the kernel holds their messages).
- * Messages in a ring always carry their producer's sequence number: a
- * lost, repeated or reordered message gives -EBADMSG. */
+ * rewrites a message (in the ring, or taken from a queue and put back) is
+ * caught. Every message carries its producer's sequence number: a
+ * repeated or reordered message gives -EBADMSG; a lost one too, in a ring
+ * at once, on a queue at end of stream, to a consumer that is then the only
+ * one open (queue consumers each see a part of the numbers). */
 #define IPCMP_CHECKSUM 4
 
 #define IPCMP_MODE_DEFAULT 0600
@@ -100,6 +102,27 @@ struct ipcmp_chan {
 };
 
 /*
+ * The steps of the protocol. Each backend names, in its own file next to
+ * the code, the calls it makes at each (ops->steps); `ipcmp compare`
+ * prints them side by side as the API map.
+ */
+enum ipcmp_step_id {
+	IPCMP_STEP_CREATE, IPCMP_STEP_OPEN, IPCMP_STEP_SIZE, IPCMP_STEP_MAP,
+	IPCMP_STEP_OWNS, IPCMP_STEP_JOIN, IPCMP_STEP_LOCK, IPCMP_STEP_ROOM,
+	IPCMP_STEP_PUBLISH, IPCMP_STEP_WAKE, IPCMP_STEP_DATA, IPCMP_STEP_END,
+	IPCMP_STEP_ABORT, IPCMP_STEP_DEATH, IPCMP_STEP_DEAD_LOCK, IPCMP_STEP_CLOSE,
+	IPCMP_STEP_REMOVE,
+	IPCMP_STEPS
+};
+
+struct ipcmp_step {
+	const char *calls;         /* the functions called, "shmget, semget"; "": none */
+	const char *how;           /* with what, or why none: "IPC_CREAT|IPC_EXCL" */
+};
+
+extern const char *const ipcmp_step_names[IPCMP_STEPS];   /* "create", "wait for room", ... */
+
+/*
  * A backend: one file of static functions and this exported table.
  * Callers use the ipcmp_* functions below, which check names, lengths,
  * roles and timeouts once for every backend, so an operation here may
@@ -127,8 +150,11 @@ struct ipcmp_ops {
 	int (*unlink)(const char *name);
 	/* Is this object one of this backend's channels? kind, object and id
 	 * as the census lists them (common/census.h). 1 with the channel's
-	 * name, 0, or -errno. */
+	 * name; IPCMP_OWNS_DAMAGED when its channel lost a part or its header
+	 * was overwritten, with the channel's name ("" when the leftover does
+	 * not tell it); 0, or -errno. */
 	int (*owns)(const char *kind, const char *object, long id, char *channel, size_t size);
+	const struct ipcmp_step *steps;   /* IPCMP_STEPS entries, indexed by enum ipcmp_step_id */
 };
 
 /* The backends, in report order, NULL-terminated. */

@@ -9,7 +9,8 @@
  * its System V counterpart.
  *
  * Priorities in the queue (mq delivers the highest first, FIFO within one):
- *   1  DATA   one message of the channel, 0..msg_max bytes;
+ *   1  DATA   one message of the channel: its frame (common/frame.h:
+ *             producer, sequence number, checksum), then 0..msg_max bytes;
  *   0  EOS    the end-of-stream token, 0 bytes: below every data message,
  *             so it comes after all of them whenever it was sent, and an
  *             empty data message stays distinct from it with no framing.
@@ -30,13 +31,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "frame.h"
 #include "ipcmp.h"
 #include "stream.h"
 
 enum { EOS = 0, DATA = 1 };        /* message priorities */
 
 #define STATE_MAGIC 0x514d5049u    /* "IPMQ" little-endian */
-#define STATE_VERSION 2u
+#define STATE_VERSION 3u
 
 /* A consumer's wait is cut into slices; between two it checks that the
  * producers live. */
@@ -67,15 +69,23 @@ struct state {
 	uint32_t capacity;         /* and mq_maxmsg */
 	uint32_t ready;            /* written last: the queue exists */
 	uint32_t token;            /* 1 while an EOS token is in the queue */
+	uint32_t consumers;        /* consumer handles open (one that died stays counted) */
+	uint32_t unused;
+	uint64_t sent;             /* messages sent by the producers that left cleanly */
+	uint64_t taken;            /* messages taken by the consumers that closed */
 	struct ipcmp_stream stream;   /* end, abort, the producers */
 };
 
-_Static_assert(sizeof(struct state) == 640, "state is 640 bytes");
+_Static_assert(sizeof(struct state) == 664, "state is 664 bytes");
 
 struct posix_mq {
 	mqd_t mqd;                 /* (mqd_t)-1: none */
 	struct state *st;          /* NULL: not mapped */
 	struct ipcmp_stream_member member;   /* a producer's place in the stream */
+	pid_t consumer;            /* the process counted in st->consumers; 0: none */
+	unsigned char *buf;        /* frame + msg_max bytes (mq_msgsize); NULL: none */
+	struct ipcmp_frame_tx tx;  /* a producer's frames */
+	struct ipcmp_frame_rx rx;  /* the frames a consumer has seen */
 };
 
 static const struct timespec zero = { 0, 0 };   /* a deadline that has passed: do not wait */
@@ -83,23 +93,6 @@ static const struct timespec zero = { 0, 0 };   /* a deadline that has passed: d
 static struct posix_mq *priv(struct ipcmp_chan *chan)
 {
 	return (struct posix_mq *)chan->priv;
-}
-
-static size_t rlimit_msgqueue(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_MSGQUEUE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
-	    rl.rlim_cur > SIZE_MAX)
-		return SIZE_MAX;
-	return (size_t)rl.rlim_cur;
-}
-
-static size_t charge(size_t msg_max, size_t capacity)
-{
-	if (msg_max > (SIZE_MAX / capacity) - MQ_MSG_OVERHEAD)
-		return SIZE_MAX;
-	return capacity * (msg_max + MQ_MSG_OVERHEAD);
 }
 
 /*
@@ -161,16 +154,88 @@ static int producer_join(struct posix_mq *s)
 	return ipcmp_stream_join(&s->st->stream, &s->member);
 }
 
+/* A consumer handle is counted while open, so that a consumer can tell
+ * whether it is the only one. */
+static int consumer_join(struct ipcmp_chan *chan)
+{
+	struct posix_mq *s = priv(chan);
+
+	if (!(chan->flags & IPCMP_CONSUMER))
+		return 0;
+	__atomic_add_fetch(&s->st->consumers, 1u, __ATOMIC_SEQ_CST);
+	s->consumer = getpid();
+	return 0;
+}
+
+/* The message's bytes: its frame, then the payload (common/frame.c). */
+static size_t frame_put(struct posix_mq *s, const void *buf, size_t len)
+{
+	if (len > 0)
+		memcpy(s->buf + IPCMP_FRAME_SIZE, buf, len);
+	return ipcmp_frame_put(&s->tx, s->buf, len);
+}
+
+/* The payload's length, or -EBADMSG; the payload is copied to buf. */
+static ssize_t frame_check(struct posix_mq *s, size_t n, void *buf, size_t cap)
+{
+	ssize_t len = ipcmp_frame_check(&s->rx, s->buf, n);
+
+	if (len < 0 || (size_t)len > cap)
+		return -EBADMSG;
+	if (len > 0)
+		memcpy(buf, s->buf + IPCMP_FRAME_SIZE, (size_t)len);
+	return len;
+}
+
+/*
+ * At end of stream: were messages lost? Only a consumer that is the only
+ * one open can tell: then every other consumer closed and added what it
+ * took, and every producer left and added what it sent. One that died
+ * stays counted, and then nobody can tell. -EBADMSG or 0.
+ */
+static int lost(struct posix_mq *s)
+{
+	uint64_t taken;
+
+	if (s->consumer != getpid() || LOAD(s->st->consumers) != 1)
+		return 0;
+	taken = LOAD(s->st->taken) + s->rx.taken;
+	return taken != LOAD(s->st->sent) ? -EBADMSG : 0;
+}
+
 /* The producer that leaves last ends the stream (one that aborts aborts
  * it) and sends the token. A handle inherited over fork() leaves only in
- * the process that joined, as on sysv-msg. */
+ * the process that joined, as on sysv-msg. What it sent is counted before
+ * the stream can end. */
 static int chan_leave(struct ipcmp_chan *chan, int abort)
 {
 	struct posix_mq *s = priv(chan);
 
-	if (s->st == NULL || ipcmp_stream_leave(&s->st->stream, &s->member, abort) <= 0)
+	if (s->st == NULL)
+		return 0;
+	if (!abort && s->member.pid == getpid())
+		__atomic_add_fetch(&s->st->sent, s->tx.seq, __ATOMIC_SEQ_CST);
+	if (ipcmp_stream_leave(&s->st->stream, &s->member, abort) <= 0)
 		return 0;
 	return send_token(s);
+}
+
+static size_t rlimit_msgqueue(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_MSGQUEUE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur > SIZE_MAX)
+		return SIZE_MAX;
+	return (size_t)rl.rlim_cur;
+}
+
+/* A message of msg_max bytes is mq_msgsize = msg_max + its frame. */
+static size_t charge(size_t msg_max, size_t capacity)
+{
+	if (msg_max > (SIZE_MAX / capacity) - MQ_MSG_OVERHEAD - IPCMP_FRAME_SIZE)
+		return SIZE_MAX;
+	return capacity * (msg_max + IPCMP_FRAME_SIZE + MQ_MSG_OVERHEAD);
 }
 
 /*
@@ -193,18 +258,18 @@ static int chan_limits(struct ipcmp_limits *lim)
 		msg_default = msg_max;
 	if (ipcmp_read_limit("/proc/sys/fs/mqueue/msgsize_default", &msgsize_default) < 0)
 		msgsize_default = msgsize_max;
-	if (rlim < charge(1, 1) || msg_max == 0 || msgsize_max == 0)
+	if (rlim < charge(1, 1) || msg_max == 0 || msgsize_max <= IPCMP_FRAME_SIZE)
 		return ipcmp_fail("RLIMIT_MSGQUEUE", ENOSPC);
-	lim->msg_max_limit = msgsize_max;
+	lim->msg_max_limit = msgsize_max - IPCMP_FRAME_SIZE;   /* mq_msgsize holds the frame too */
 	lim->msg_max_source = "fs.mqueue.msgsize_max";
-	if (charge(msgsize_max, 1) > rlim) {
-		lim->msg_max_limit = rlim - MQ_MSG_OVERHEAD;
+	if (charge(lim->msg_max_limit, 1) > rlim) {
+		lim->msg_max_limit = rlim - MQ_MSG_OVERHEAD - IPCMP_FRAME_SIZE;
 		lim->msg_max_source = "RLIMIT_MSGQUEUE";
 	}
 	lim->capacity_limit = msg_max;
 	lim->capacity_source = "fs.mqueue.msg_max";
 	if (charge(1, msg_max) > rlim) {
-		lim->capacity_limit = rlim / (1 + MQ_MSG_OVERHEAD);
+		lim->capacity_limit = rlim / (1 + IPCMP_FRAME_SIZE + MQ_MSG_OVERHEAD);
 		lim->capacity_source = "RLIMIT_MSGQUEUE";
 	}
 	/*
@@ -216,10 +281,13 @@ static int chan_limits(struct ipcmp_limits *lim)
 	lim->capacity_default = msg_default < lim->capacity_limit ? msg_default : lim->capacity_limit;
 	if (lim->capacity_default == 0)
 		lim->capacity_default = 1;
-	lim->msg_max_default = msgsize_default < lim->msg_max_limit ? msgsize_default : lim->msg_max_limit;
+	lim->msg_max_default = msgsize_default;
 	while (lim->msg_max_default > 64 &&
-	       charge(lim->msg_max_default, lim->capacity_default) > rlim / 16)
+	       (lim->msg_max_default > lim->msg_max_limit ||
+		charge(lim->msg_max_default, lim->capacity_default) > rlim / 16))
 		lim->msg_max_default /= 2;
+	if (lim->msg_max_default > lim->msg_max_limit)
+		lim->msg_max_default = lim->msg_max_limit;
 	if (lim->msg_max_default == 0)
 		lim->msg_max_default = 1;
 	return 0;
@@ -258,7 +326,8 @@ static int existing(const char *spath, const char *name)
 static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 {
 	struct posix_mq *s = priv(chan);
-	struct mq_attr ma = { .mq_maxmsg = (long)attr->capacity, .mq_msgsize = (long)attr->msg_max };
+	struct mq_attr ma = { .mq_maxmsg = (long)attr->capacity,
+			      .mq_msgsize = (long)(IPCMP_FRAME_SIZE + attr->msg_max) };
 	char qpath[PATH_LEN], spath[PATH_LEN];
 	int made = 0;                   /* objects made, for the unwind */
 	void *mem;
@@ -269,14 +338,19 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	s->member.pid = 0;
 	/* chan.c checked each limit alone; the byte budget is a product. */
 	if (charge(attr->msg_max, attr->capacity) > rlimit_msgqueue())
-		return ipcmp_fail("RLIMIT_MSGQUEUE (capacity x (msg_max + kernel overhead) bytes)", EINVAL);
+		return ipcmp_fail("RLIMIT_MSGQUEUE (capacity x (msg_max + frame + kernel overhead) bytes)", EINVAL);
+	if ((s->buf = malloc(IPCMP_FRAME_SIZE + attr->msg_max)) == NULL)
+		return -ENOMEM;
 	ipcmp_posix_name(qpath, sizeof(qpath), chan->name, NULL);
 	ipcmp_posix_name(spath, sizeof(spath), chan->name, "mq");
 
 	/* The state first: an opener that finds the queue finds the state. */
 	/* POSIX: the umask applies to the mode, as for open(2). */
-	if ((fd = shm_open(spath, O_RDWR | O_CREAT | O_EXCL, attr->mode)) < 0)
-		return errno == EEXIST ? existing(spath, chan->name) : ipcmp_fail("shm_open", errno);
+	if ((fd = shm_open(spath, O_RDWR | O_CREAT | O_EXCL, attr->mode)) < 0) {
+		rc = errno == EEXIST ? existing(spath, chan->name) : ipcmp_fail("shm_open", errno);
+		chan_close(chan);
+		return rc;
+	}
 	made++;
 	if ((rc = posix_fallocate(fd, 0, (off_t)sizeof(struct state))) != 0) {
 		close(fd);
@@ -316,7 +390,9 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	STORE(s->st->ready, 1u);
 	chan->msg_max = attr->msg_max;
 	chan->capacity = attr->capacity;
-	if ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0)
+	ipcmp_frame_tx_init(&s->tx, chan->flags);
+	if ((rc = consumer_join(chan)) < 0 ||
+	    ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0))
 		goto fail;
 	return 0;
 
@@ -393,15 +469,21 @@ static int chan_open(struct ipcmp_chan *chan)
 	if ((rc = wait_ready(s->st, chan->name)) < 0)
 		goto fail;
 	/* The kernel's sizes are the truth; the state must agree with them. */
-	if (ma.mq_msgsize <= 0 || ma.mq_maxmsg <= 0 ||
-	    LOAD(s->st->msg_max) != (uint32_t)ma.mq_msgsize ||
+	if (ma.mq_msgsize < (long)IPCMP_FRAME_SIZE || ma.mq_maxmsg <= 0 ||
+	    LOAD(s->st->msg_max) != (uint32_t)(ma.mq_msgsize - (long)IPCMP_FRAME_SIZE) ||
 	    LOAD(s->st->capacity) != (uint32_t)ma.mq_maxmsg) {
 		rc = -EBADMSG;
 		goto fail;
 	}
-	chan->msg_max = (size_t)ma.mq_msgsize;
+	chan->msg_max = (size_t)ma.mq_msgsize - IPCMP_FRAME_SIZE;
 	chan->capacity = (size_t)ma.mq_maxmsg;
-	if ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0)
+	if ((s->buf = malloc((size_t)ma.mq_msgsize)) == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	ipcmp_frame_tx_init(&s->tx, chan->flags);
+	if ((rc = consumer_join(chan)) < 0 ||
+	    ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0))
 		goto fail;
 	return 0;
 
@@ -418,28 +500,29 @@ static int chan_send(struct ipcmp_chan *chan, const void *buf, size_t len, int t
 	int rc;
 
 	ipcmp_deadline(&deadline, CLOCK_REALTIME, timeout_ms);
-	rc = transmit(s, len > 0 ? buf : "", len, DATA, timeout_ms > 0 ? &deadline : &zero);
+	len = frame_put(s, buf, len);
+	rc = transmit(s, s->buf, len, DATA, timeout_ms > 0 ? &deadline : &zero);
 	return rc == -ETIMEDOUT && timeout_ms == 0 ? -EAGAIN : rc;
 }
 
 /*
  * POSIX: mq_timedreceive waits itself, bounded by the deadline, cut into
- * slices here. It needs a buffer of mq_msgsize bytes at least (chan.c gives
- * cap >= msg_max, which open read from the queue), and the kernel never
- * returns more; the length is checked all the same, and so is the priority
- * (a stranger's message). -ETIMEDOUT: nothing to take; -ENOMSG: the token.
+ * slices here. It needs a buffer of mq_msgsize bytes at least (the handle's,
+ * sized from the queue at open), and the kernel never returns more; the
+ * frame is checked, and so is the priority (a stranger's message).
+ * -ETIMEDOUT: nothing to take; -ENOMSG: the token.
  */
 static ssize_t take_message(struct ipcmp_chan *chan, void *buf, size_t cap,
 			    const struct timespec *deadline)
 {
 	struct posix_mq *s = priv(chan);
 	unsigned prio;
-	ssize_t n = receive(s, buf, cap, &prio, deadline);
+	ssize_t n = receive(s, s->buf, IPCMP_FRAME_SIZE + chan->msg_max, &prio, deadline);
 
 	if (n < 0)
 		return n;
-	if (prio == DATA && (size_t)n <= chan->msg_max)
-		return n;
+	if (prio == DATA && (size_t)n <= IPCMP_FRAME_SIZE + chan->msg_max)
+		return frame_check(s, (size_t)n, buf, cap);
 	if (prio != EOS || n != 0)
 		return -EBADMSG;        /* a stranger's message */
 	STORE(s->st->token, 0u);
@@ -474,7 +557,7 @@ static ssize_t chan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int tim
 			send_token(s);          /* pass it on */
 			if (st == IPCMP_ABORTED)
 				chan->aborter = ipcmp_stream_aborter(&s->st->stream);
-			return st;
+			return st == IPCMP_EOS && lost(s) < 0 ? -EBADMSG : st;
 		}
 		if (st < 0)
 			return st;
@@ -492,6 +575,11 @@ static int chan_close(struct ipcmp_chan *chan)
 	struct posix_mq *s = priv(chan);
 	int rc = 0;
 
+	if (s->st != NULL && s->consumer == getpid()) {
+		__atomic_add_fetch(&s->st->taken, s->rx.taken, __ATOMIC_SEQ_CST);
+		__atomic_sub_fetch(&s->st->consumers, 1u, __ATOMIC_SEQ_CST);
+	}
+	s->consumer = 0;
 	/* POSIX: mq_close is the whole of detaching; the name may be gone already. */
 	if (s->mqd != (mqd_t)-1 && mq_close(s->mqd) < 0)
 		rc = ipcmp_fail("mq_close", errno);
@@ -499,6 +587,8 @@ static int chan_close(struct ipcmp_chan *chan)
 	if (s->st != NULL && munmap(s->st, sizeof(struct state)) < 0 && rc == 0)
 		rc = ipcmp_fail("munmap", errno);
 	s->st = NULL;
+	free(s->buf);
+	s->buf = NULL;
 	return rc;
 }
 
@@ -577,16 +667,51 @@ static int chan_unlink(const char *name)
 	return state == OURS && queue ? 0 : IPCMP_DAMAGED;
 }
 
+/* Is the channel whole? 1, IPCMP_OWNS_DAMAGED (its queue gone, its state
+ * overwritten or cut short), or 1 when its objects cannot be read. */
+static int whole(const char *name)
+{
+	char qpath[PATH_LEN], spath[PATH_LEN];
+	int state, queue;
+
+	ipcmp_posix_name(qpath, sizeof(qpath), name, NULL);
+	ipcmp_posix_name(spath, sizeof(spath), name, "mq");
+	if ((state = state_holds(spath, name)) < 0 || (queue = queue_present(qpath)) < 0)
+		return 1;
+	return state == OURS && queue ? 1 : IPCMP_OWNS_DAMAGED;
+}
+
 /* POSIX: objects have names; the kind and suffix tell which of ours it is. */
 static int chan_owns(const char *kind, const char *object, long id, char *channel, size_t size)
 {
 	(void)id;
-	if (strcmp(kind, "mqueue") == 0)
-		return ipcmp_posix_channel(object, NULL, channel, size);
-	if (strcmp(kind, "posix-shm") == 0)
-		return ipcmp_posix_channel(object, "mq", channel, size);
+	if (strcmp(kind, "mqueue") == 0 && ipcmp_posix_channel(object, NULL, channel, size))
+		return whole(channel);
+	if (strcmp(kind, "posix-shm") == 0 && ipcmp_posix_channel(object, "mq", channel, size))
+		return whole(channel);
 	return 0;
 }
+
+/* The API map (ipcmp compare): the calls above, step by step. */
+static const struct ipcmp_step steps[IPCMP_STEPS] = {
+	[IPCMP_STEP_CREATE] = { "shm_open, posix_fallocate, mmap, mq_open", "O_CREAT|O_EXCL: the state /ipcmp.NAME.mq, then the queue /ipcmp.NAME" },
+	[IPCMP_STEP_OPEN] = { "mq_open, mq_getattr, shm_open, fstat, mmap", "the queue's sizes from mq_getattr" },
+	[IPCMP_STEP_SIZE] = { "mq_open", "mq_attr: mq_maxmsg and mq_msgsize, fixed at create" },
+	[IPCMP_STEP_MAP] = { "mmap", "the state object only: the kernel copies the messages" },
+	[IPCMP_STEP_OWNS] = { "", "by name: /ipcmp.NAME (queue), /ipcmp.NAME.mq (state) (common/names.c)" },
+	[IPCMP_STEP_JOIN] = { "", "no call: the stream word (compare-and-swap); pid and start time in the state's registry" },
+	[IPCMP_STEP_LOCK] = { "", "none: mq_timedsend and mq_timedreceive are atomic" },
+	[IPCMP_STEP_ROOM] = { "mq_timedsend", "blocks until an absolute CLOCK_REALTIME deadline" },
+	[IPCMP_STEP_PUBLISH] = { "mq_timedsend", "priority 1; a frame: producer, sequence number, checksum (common/frame.c)" },
+	[IPCMP_STEP_WAKE] = { "", "none: mq_timedsend wakes a receiver" },
+	[IPCMP_STEP_DATA] = { "mq_timedreceive", "in 50 ms slices, the producers' liveness checked between them" },
+	[IPCMP_STEP_END] = { "mq_timedsend", "sent counted in the state; the stream word says ENDED; an EOS token at priority 0" },
+	[IPCMP_STEP_ABORT] = { "mq_timedsend", "the stream word says ABORTED; the token" },
+	[IPCMP_STEP_DEATH] = { "open, read", "a stalled consumer reads /proc/PID/stat of each registered producer" },
+	[IPCMP_STEP_DEAD_LOCK] = { "", "no lock" },
+	[IPCMP_STEP_CLOSE] = { "mq_close, munmap", "a consumer adds what it took to the state" },
+	[IPCMP_STEP_REMOVE] = { "mq_unlink, shm_unlink", "" },
+};
 
 const struct ipcmp_ops ipcmp_posix_mq_ops = {
 	.name = "posix-mq",
@@ -602,4 +727,5 @@ const struct ipcmp_ops ipcmp_posix_mq_ops = {
 	.close = chan_close,
 	.unlink = chan_unlink,
 	.owns = chan_owns,
+	.steps = steps,
 };

@@ -353,18 +353,52 @@ static int chan_unlink(const char *name)
 	return rc < 0 ? rc : ring == OURS && sems == NSEMS ? 0 : IPCMP_DAMAGED;
 }
 
+/* Is the channel whole? 1, IPCMP_OWNS_DAMAGED (a part gone, the ring
+ * overwritten or cut short), or 1 when its objects cannot be read. */
+static int whole(const char *name)
+{
+	char path[PATH_LEN];
+	int ring;
+
+	ipcmp_posix_name(path, sizeof(path), name, "ring");
+	if ((ring = ring_holds(path, name)) < 0)
+		return 1;
+	return ring == OURS && sems_present(name) == NSEMS ? 1 : IPCMP_OWNS_DAMAGED;
+}
+
 /* POSIX: objects have names; the suffix tells which of ours it is. */
 static int chan_owns(const char *kind, const char *object, long id, char *channel, size_t size)
 {
 	(void)id;
-	if (strcmp(kind, "posix-shm") == 0)
-		return ipcmp_posix_channel(object, "ring", channel, size);
+	if (strcmp(kind, "posix-shm") == 0 && ipcmp_posix_channel(object, "ring", channel, size))
+		return whole(channel);
 	if (strcmp(kind, "posix-sem") == 0)
 		for (int i = 0; i < NSEMS; i++)
 			if (ipcmp_posix_channel(object, sem_suffix[i], channel, size))
-				return 1;
+				return whole(channel);
 	return 0;
 }
+
+/* The API map (ipcmp compare): the calls above, step by step. */
+static const struct ipcmp_step steps[IPCMP_STEPS] = {
+	[IPCMP_STEP_CREATE] = { "shm_open, posix_fallocate, mmap, sem_open", "O_CREAT|O_EXCL: /ipcmp.NAME.ring, .lock, .items, .slots; ready last" },
+	[IPCMP_STEP_OPEN] = { "shm_open, fstat, mmap, sem_open", "the size from fstat" },
+	[IPCMP_STEP_SIZE] = { "posix_fallocate", "reserves the pages (ftruncate would not)" },
+	[IPCMP_STEP_MAP] = { "mmap", "MAP_SHARED" },
+	[IPCMP_STEP_OWNS] = { "", "by name: /ipcmp.NAME.ring and its semaphores (common/names.c)" },
+	[IPCMP_STEP_JOIN] = { "", "no call: the stream word (compare-and-swap); pid and start time in the ring's registry" },
+	[IPCMP_STEP_LOCK] = { "sem_timedwait", "the holder writes its pid in the ring" },
+	[IPCMP_STEP_ROOM] = { "sem_timedwait", "on slots" },
+	[IPCMP_STEP_PUBLISH] = { "memcpy", "into the ring, with sequence number and checksum (common/ring.c)" },
+	[IPCMP_STEP_WAKE] = { "sem_post", "lock, then items: two calls" },
+	[IPCMP_STEP_DATA] = { "sem_timedwait", "on items" },
+	[IPCMP_STEP_END] = { "sem_post", "the stream word says ENDED; items +1 wakes a consumer" },
+	[IPCMP_STEP_ABORT] = { "sem_post", "the stream word says ABORTED; items +1" },
+	[IPCMP_STEP_DEATH] = { "open, read", "a stalled consumer reads /proc/PID/stat of each registered producer" },
+	[IPCMP_STEP_DEAD_LOCK] = { "open, read", "a stalled waiter finds the holder's pid dead in /proc: -ENOTRECOVERABLE" },
+	[IPCMP_STEP_CLOSE] = { "munmap, sem_close", "" },
+	[IPCMP_STEP_REMOVE] = { "shm_unlink, sem_unlink", "" },
+};
 
 const struct ipcmp_ops ipcmp_posix_shm_ops = {
 	.name = "posix-shm",
@@ -380,4 +414,5 @@ const struct ipcmp_ops ipcmp_posix_shm_ops = {
 	.close = chan_close,
 	.unlink = chan_unlink,
 	.owns = chan_owns,
+	.steps = steps,
 };

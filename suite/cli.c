@@ -26,6 +26,7 @@
 #include "clirun.h"
 #include "crashkit.h"
 #include "procinfo.h"
+#include "ringmap.h"
 
 #define MSG 64                     /* small messages, a small channel: send fills it */
 #define CAP 4
@@ -628,4 +629,58 @@ BACKEND_TEST_ON(CLI_SUITE, output_errors_exit_1, .timeout = 300)
 			  cases[i].argv[0], i, r.errbuf, cases[i].says);
 	}
 	(void)ops;
+}
+
+/*
+ * send stamps each message with a checksum by default, and recv checks it:
+ * a peer that rewrites a byte of a message in the ring, length and sequence
+ * number left alone, makes recv fail and say the channel is corrupt, with
+ * nothing written. With --no-checksum nothing can tell: recv delivers the
+ * rewritten bytes as data and exits 0 (what the checksum is for).
+ */
+static void rewritten_slot(const struct ipcmp_ops *ops, const char *send_opt, struct cli_run *rv)
+{
+	static const char text[] = "hello from send";
+	const char *name = fixture_name();
+	const char *const send_argv[] = { "send", "-b", ops->name, name, send_opt, NULL };
+	const char *const recv_argv[] = { "recv", "-b", ops->name, name, "--timeout", "0", NULL };
+	struct ipcmp_chan *c = chan_create_ok(ops, name, MSG, CAP, 0);
+	struct ipcmp_ring_hdr *h;
+	unsigned char *slot, *hit;
+	struct cli_run rs;
+	size_t size;
+	int err = 0;
+
+	cli_start(&rs, NULL, send_argv);
+	cli_feed(&rs, text, sizeof(text) - 1);
+	cli_finish(&rs, fixture_wait_ms());
+	assert_status(ops, &rs, 0, "send of one message");
+
+	h = ringmap_open(ops, name, &size, &err);
+	cr_assert(ne(ptr, h, NULL), "%s: map the ring: %s", ops->name, strerror(-err));
+	slot = (unsigned char *)h + IPCMP_RING_SLOTS_OFFSET + (size_t)(h->head % h->capacity) * h->slot_size;
+	hit = memchr(slot, 'h', h->slot_size);
+	cr_assert(ne(ptr, hit, NULL), "%s: the message is not in its slot", ops->name);
+	*hit = 'H';
+	ringmap_close(ops, h, size);
+
+	cli_run(rv, NULL, recv_argv);
+	chan_close_ok(c);
+	chan_unlink_ok(ops, name);
+}
+
+BACKEND_TEST_ON(IPCMP_SUITE_SHM_BACKENDS, recv_rewritten_message_fails, .timeout = 120)
+{
+	struct cli_run r;
+
+	rewritten_slot(ops, NULL, &r);
+	assert_status(ops, &r, 1, "recv of a message rewritten in the ring");
+	assert_says(ops, &r, ipcmp_strerror(-EBADMSG), "recv of a message rewritten in the ring");
+	cr_assert(eq(sz, r.out_total, (size_t)0), "%s: recv wrote %zu bytes of a corrupt message",
+		  ops->name, r.out_total);
+
+	rewritten_slot(ops, "--no-checksum", &r);
+	assert_status(ops, &r, 0, "recv of a message rewritten in the ring, sent --no-checksum");
+	cr_assert(eq(str, r.outbuf, "Hello from send"),
+		  "%s: --no-checksum: recv wrote \"%s\", not the rewritten message", ops->name, r.outbuf);
 }

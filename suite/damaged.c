@@ -7,8 +7,11 @@
  *
  *   $ ./build/suite --filter 'sysv_shm/orphan*'
  */
+#include <mqueue.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/shm.h>
 
@@ -115,4 +118,70 @@ BACKEND_TEST_ON(IPCMP_SUITE_SHM_BACKENDS, corrupt_header_unlink)
 		  "want IPCMP_DAMAGED", ops->name, rc < 0 ? ipcmp_strerror(rc) : "0");
 	census_assert_clean();
 	create_again_ok(ops, name);
+}
+
+/* The channel loses its main object from outside (ipcrm, shm_unlink,
+ * mq_unlink): what is left of it carries the marks census knows it by. */
+static int remove_main_object(const struct ipcmp_ops *ops, const char *name)
+{
+	char path[IPCMP_NAME_MAX + 32];
+	key_t key = ipcmp_sysv_key(name);
+	int id;
+
+	if (strcmp(ops->name, "sysv-shm") == 0)
+		return (id = shmget(key, 0, 0)) < 0 || shmctl(id, IPC_RMID, NULL) < 0 ? -errno : 0;
+	if (strcmp(ops->name, "sysv-msg") == 0)
+		return (id = msgget(key, 0)) < 0 || msgctl(id, IPC_RMID, NULL) < 0 ? -errno : 0;
+	if (strcmp(ops->name, "posix-shm") == 0) {
+		ipcmp_posix_name(path, sizeof(path), name, "ring");
+		return shm_unlink(path) < 0 ? -errno : 0;
+	}
+	ipcmp_posix_name(path, sizeof(path), name, NULL);
+	return mq_unlink(path) < 0 ? -errno : 0;
+}
+
+/* The census lines of this backend: how many, and how many say damaged. */
+static void census_lines(const struct ipcmp_ops *ops, int *lines, int *damaged)
+{
+	static const char *const census[] = { "ipcmp", "census", NULL };
+	static char out[65536];
+	char mine[64], bad[64];
+	int st = kit_run_ipcmp(census, out, sizeof(out));
+
+	cr_assert(eq(int, st, 0), "%s: ipcmp census: status %d", ops->name, st);
+	snprintf(mine, sizeof(mine), "  %s ", ops->name);
+	snprintf(bad, sizeof(bad), "  %s damaged", ops->name);
+	*lines = *damaged = 0;
+	for (char *line = strtok(out, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+		*lines += strstr(line, mine) != NULL;
+		*damaged += strstr(line, bad) != NULL;
+	}
+}
+
+/* census marks every leftover of a damaged channel damaged, on every
+ * backend (POSIX leftovers have names, and used to be listed as whole
+ * channels), and a whole channel not. */
+BACKEND_TEST(census_shows_damaged)
+{
+	const char *name = fixture_name();
+	int lines, damaged, rc;
+
+	if (!fixture_isolated())
+		cr_skip("%s: census lists the whole IPC namespace: needs a private one (root)",
+			ops->name);
+	chan_close_ok(chan_create_ok(ops, name, 64, 4, 0));
+	census_lines(ops, &lines, &damaged);
+	cr_assert(ne(int, lines, 0), "%s: census does not list the channel", ops->name);
+	cr_assert(eq(int, damaged, 0), "%s: census calls a whole channel damaged", ops->name);
+
+	rc = remove_main_object(ops, name);
+	cr_assert(eq(int, rc, 0), "%s: remove the channel's main object: %s", ops->name, strerror(-rc));
+	census_lines(ops, &lines, &damaged);
+	cr_assert(ne(int, lines, 0), "%s: census lists nothing left of the channel", ops->name);
+	cr_assert(eq(int, damaged, lines), "%s: census shows %d of the %d leftovers as damaged",
+		  ops->name, damaged, lines);
+	rc = ipcmp_unlink(ops, name);
+	cr_assert(eq(int, rc, IPCMP_DAMAGED), "%s: unlink the damaged channel: %s", ops->name,
+		  rc < 0 ? ipcmp_strerror(rc) : "0");
+	census_assert_clean();
 }

@@ -1,6 +1,6 @@
 /*
- * integrity.c - a peer that rewrites the ring: lost, repeated and reordered
- * messages, and a slot rewritten in place.
+ * integrity.c - a peer that rewrites the ring or the queue: lost, repeated
+ * and reordered messages, and a message rewritten in place.
  *
  * Every message in a ring carries its producer's sequence number, checked
  * by the consumer that takes it: a message lost (head moved past it), one
@@ -12,8 +12,12 @@
  *
  *   $ ./build/suite --filter 'posix_shm/integrity_*'
  */
+#include <fcntl.h>
+#include <mqueue.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
 
 #include "backends.h"
 #include "ringmap.h"
@@ -167,5 +171,201 @@ BACKEND_TEST(integrity_clean_stream)
 	cr_assert(eq(long, (long)n, (long)IPCMP_EOS), "%s: end: %s", ops->name,
 		  ipcmp_strerror((int)n));
 	chan_close_ok(q);
+	chan_unlink_ok(ops, name);
+}
+
+/*
+ * The queue backends: the kernel holds the messages, and a hostile peer
+ * with write access takes and puts them with the raw calls (white box:
+ * sysv-msg's data messages are mtype 2, posix-mq's priority 1; each starts
+ * with its frame, common/frame.h). A repeated or reordered message gives
+ * -EBADMSG when it is taken; a lost one at end of stream, when the
+ * consumer taking the end is the only one (the counts of sent and taken
+ * messages disagree); a rewritten one with IPCMP_CHECKSUM.
+ */
+#define RAW_MAX 4096
+
+static ssize_t take_sysv(const char *name, void *buf)
+{
+	static struct { long mtype; unsigned char text[RAW_MAX]; } m;
+	int id = msgget(ipcmp_sysv_key(name), 0);
+	ssize_t n = id < 0 ? -1 : msgrcv(id, &m, sizeof(m.text), 2, IPC_NOWAIT);
+
+	if (n < 0)
+		return -errno;
+	memcpy(buf, m.text, (size_t)n);
+	return n;
+}
+
+static int put_sysv(const char *name, const void *buf, size_t len)
+{
+	static struct { long mtype; unsigned char text[RAW_MAX]; } m;
+	int id = msgget(ipcmp_sysv_key(name), 0);
+
+	m.mtype = 2;
+	memcpy(m.text, buf, len);
+	return id < 0 || msgsnd(id, &m, len, IPC_NOWAIT) < 0 ? -errno : 0;
+}
+
+static mqd_t queue_of(const char *name)
+{
+	char path[IPCMP_NAME_MAX + 32];
+
+	ipcmp_posix_name(path, sizeof(path), name, NULL);
+	return mq_open(path, O_RDWR | O_NONBLOCK);
+}
+
+static ssize_t take_posix(const char *name, void *buf)
+{
+	mqd_t q = queue_of(name);
+	ssize_t n = q == (mqd_t)-1 ? -1 : mq_receive(q, buf, RAW_MAX, NULL);
+	int err = errno;
+
+	if (q != (mqd_t)-1)
+		mq_close(q);
+	return n < 0 ? -err : n;
+}
+
+static int put_posix(const char *name, const void *buf, size_t len)
+{
+	mqd_t q = queue_of(name);
+	int rc = q == (mqd_t)-1 || mq_send(q, buf, len, 1) < 0 ? -errno : 0;
+
+	if (q != (mqd_t)-1)
+		mq_close(q);
+	return rc;
+}
+
+static const struct {
+	const char *backend;
+	ssize_t (*take)(const char *name, void *buf);
+	int (*put)(const char *name, const void *buf, size_t len);
+} raw[] = {
+	{ "sysv-msg", take_sysv, put_sysv },
+	{ "posix-mq", take_posix, put_posix },
+};
+
+struct rawmsg {
+	unsigned char bytes[RAW_MAX];
+	size_t len;
+};
+
+static size_t raw_of(const struct ipcmp_ops *ops)
+{
+	for (size_t i = 0; i < sizeof(raw) / sizeof(raw[0]); i++)
+		if (strcmp(raw[i].backend, ops->name) == 0)
+			return i;
+	cr_fatal("%s: no raw calls for this backend", ops->name);
+	return 0;
+}
+
+static void raw_take(const struct ipcmp_ops *ops, const char *name, struct rawmsg *m)
+{
+	static unsigned char big[RAW_MAX];
+	ssize_t n = raw[raw_of(ops)].take(name, big);
+
+	cr_assert(ge(long, (long)n, 0), "%s: take a message with the raw call: %s", ops->name,
+		  strerror((int)-n));
+	memcpy(m->bytes, big, (size_t)n);
+	m->len = (size_t)n;
+}
+
+static void raw_put(const struct ipcmp_ops *ops, const char *name, const struct rawmsg *m)
+{
+	int rc = raw[raw_of(ops)].put(name, m->bytes, m->len);
+
+	cr_assert(eq(int, rc, 0), "%s: put a message with the raw call: %s", ops->name, strerror(-rc));
+}
+
+static void queue_done(const struct ipcmp_ops *ops, const char *name, struct ipcmp_chan *p,
+		       struct ipcmp_chan *q)
+{
+	ipcmp_abort(p);
+	ipcmp_close(q);
+	chan_unlink_ok(ops, name);
+}
+
+BACKEND_TEST_ON(IPCMP_SUITE_QUEUE_BACKENDS, integrity_queue_sequence)
+{
+	struct rawmsg a, b;
+	struct ipcmp_chan *q, *p;
+	const char *name;
+
+	/* repeated: message 0 taken and put back twice, before message 1 */
+	name = fixture_name();
+	p = sent(ops, name, 0, 2, &q);
+	raw_take(ops, name, &a);
+	raw_take(ops, name, &b);
+	raw_put(ops, name, &a);
+	raw_put(ops, name, &a);
+	raw_put(ops, name, &b);
+	recv_is(ops, q, 5, "message 0");
+	recv_is(ops, q, -EBADMSG, "message 0 again");
+	queue_done(ops, name, p, q);
+
+	/* reordered: messages 0 and 1 put back swapped */
+	name = fixture_name();
+	p = sent(ops, name, 0, 2, &q);
+	raw_take(ops, name, &a);
+	raw_take(ops, name, &b);
+	raw_put(ops, name, &b);
+	raw_put(ops, name, &a);
+	recv_is(ops, q, 5, "message 1, first");
+	recv_is(ops, q, -EBADMSG, "message 0 after message 1");
+	queue_done(ops, name, p, q);
+
+	/* lost: message 1 of 3 taken by a peer; the stream then ends */
+	name = fixture_name();
+	p = sent(ops, name, 0, 3, &q);
+	recv_is(ops, q, 5, "message 0");
+	raw_take(ops, name, &a);
+	chan_close_ok(p);
+	recv_is(ops, q, 5, "message 2");
+	recv_is(ops, q, -EBADMSG, "the end, message 1 lost");
+	chan_close_ok(q);
+	chan_unlink_ok(ops, name);
+}
+
+/* Taken, one byte rewritten, put back: caught with IPCMP_CHECKSUM,
+ * delivered as written without it. */
+static void queue_rewritten(const struct ipcmp_ops *ops, int flags, long want)
+{
+	const char *name = fixture_name();
+	struct ipcmp_chan *q, *p = sent(ops, name, flags, 1, &q);
+	struct rawmsg m;
+	unsigned char *hit;
+
+	raw_take(ops, name, &m);
+	hit = memchr(m.bytes, 'm', m.len);
+	cr_assert(ne(ptr, hit, NULL), "%s: the message is not in what the raw call took", ops->name);
+	*hit = 'M';
+	raw_put(ops, name, &m);
+	recv_is(ops, q, want, flags ? "a checksummed message rewritten" : "a message rewritten");
+	queue_done(ops, name, p, q);
+}
+
+BACKEND_TEST_ON(IPCMP_SUITE_QUEUE_BACKENDS, integrity_queue_checksum)
+{
+	queue_rewritten(ops, IPCMP_CHECKSUM, -EBADMSG);
+	queue_rewritten(ops, 0, 5);
+}
+
+/* Two consumers share a stream: neither sees every message, and the end is
+ * clean for both (the count of taken messages is every consumer's). */
+BACKEND_TEST(integrity_two_consumers_end)
+{
+	const char *name = fixture_name();
+	struct ipcmp_chan *a, *p = sent(ops, name, IPCMP_CHECKSUM, 4, &a);
+	struct ipcmp_chan *b = chan_open_ok(ops, name, IPCMP_CONSUMER);
+
+	recv_is(ops, a, 5, "message 0, by a");
+	recv_is(ops, b, 5, "message 1, by b");
+	recv_is(ops, b, 5, "message 2, by b");
+	recv_is(ops, a, 5, "message 3, by a");
+	chan_close_ok(p);
+	recv_is(ops, b, IPCMP_EOS, "the end, for b (a still open)");
+	chan_close_ok(b);
+	recv_is(ops, a, IPCMP_EOS, "the end, for a (the only consumer left)");
+	chan_close_ok(a);
 	chan_unlink_ok(ops, name);
 }

@@ -11,7 +11,8 @@
  *             creator as its last step, never removed, so it stays at
  *             position 0 where openers read it with MSG_COPY (a copy, the
  *             message stays) to detect key collisions and learn the sizes;
- *   2  DATA   one message of the channel, 0..msg_max bytes;
+ *   2  DATA   one message of the channel: its frame (common/frame.h:
+ *             producer, sequence number, checksum), then 0..msg_max bytes;
  *   3  EOS    the end-of-stream token, 0 bytes, sent by the last producer
  *             to close; data and tokens are received with msgtyp 1 and
  *             MSG_EXCEPT ("first message that is not the header"), so FIFO
@@ -30,6 +31,12 @@
  *   ENDED      1 once the last producer left cleanly
  *   ABORTED    1 once a producer aborted or died
  *   TOKEN      1 while an EOS token is in the queue: at most one is sent
+ *   CONSUMERS  consumer handles open (no undo: one that died stays counted)
+ *   UNTAKEN    messages sent by the producers that left cleanly less those
+ *              taken by the consumers that closed, modulo 32768: at end of
+ *              stream, a consumer that is the only one open finds there
+ *              what it took itself, or messages were lost
+ *   COUNTING   1 when free: the lock (SEM_UNDO) around a change of UNTAKEN
  *   MARK       SET_MARK for good: a set without a queue is still known as a
  *              sysv-msg channel's (an orphan after `ipcrm -q`)
  *
@@ -49,14 +56,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "frame.h"
 #include "ipcmp.h"
 
-enum { ITEMS, SLOTS, PRODUCERS, JOINED, ENDED, ABORTED, TOKEN, MARK, NSEMS };
+enum { ITEMS, SLOTS, PRODUCERS, JOINED, ENDED, ABORTED, TOKEN, CONSUMERS, UNTAKEN, COUNTING,
+       MARK, NSEMS };
 enum { HEAD = 1, DATA = 2, EOS = 3 };
 
 #define SEMVMX 32767               /* SysV: largest semaphore value (sem.h, not exported) */
 #define HEAD_MAGIC 0x514d4d49u     /* "IMMQ" little-endian */
-#define HEAD_VERSION 2u
+#define HEAD_VERSION 3u
 #define SET_MARK 0x4d51            /* "MQ" */
 
 /*
@@ -98,8 +107,11 @@ struct qmsg {                      /* SysV: msgsnd/msgrcv take a long type, then
 struct sysv_msg {
 	int msqid;                 /* -1: none */
 	int semid;                 /* -1: none */
-	struct qmsg *buf;          /* mtype + msg_max + 1 bytes; NULL: none */
+	struct qmsg *buf;          /* mtype + frame + msg_max + 1 bytes; NULL: none */
 	pid_t producer;            /* the process counted in PRODUCERS; 0: none */
+	pid_t consumer;            /* the process counted in CONSUMERS; 0: none */
+	struct ipcmp_frame_tx tx;  /* a producer's frames */
+	struct ipcmp_frame_rx rx;  /* the frames a consumer has seen */
 };
 
 static struct sysv_msg *priv(struct ipcmp_chan *chan)
@@ -280,6 +292,78 @@ static int producer_join(struct sysv_msg *s)
 	return rc;
 }
 
+/* A consumer handle is counted while open (see UNTAKEN). */
+static int consumer_join(struct ipcmp_chan *chan)
+{
+	struct sysv_msg *s = priv(chan);
+	struct sembuf op = { CONSUMERS, 1, 0 };
+	int rc;
+
+	if (!(chan->flags & IPCMP_CONSUMER))
+		return 0;
+	if ((rc = semops(s, &op, 1, NULL)) == 0)
+		s->consumer = getpid();
+	return rc;
+}
+
+/* The message's bytes: its frame, then the payload (common/frame.c). */
+static size_t frame_put(struct sysv_msg *s, const void *buf, size_t len)
+{
+	if (len > 0)
+		memcpy(s->buf->mtext + IPCMP_FRAME_SIZE, buf, len);
+	return ipcmp_frame_put(&s->tx, s->buf->mtext, len);
+}
+
+/* The payload's length, or -EBADMSG; the payload is copied to buf. */
+static ssize_t frame_check(struct sysv_msg *s, size_t n, void *buf, size_t cap)
+{
+	ssize_t len = ipcmp_frame_check(&s->rx, s->buf->mtext, n);
+
+	if (len < 0 || (size_t)len > cap)
+		return -EBADMSG;
+	if (len > 0)
+		memcpy(buf, s->buf->mtext + IPCMP_FRAME_SIZE, (size_t)len);
+	return len;
+}
+
+/*
+ * UNTAKEN += delta, modulo 32768 (a semaphore holds 0..SEMVMX): read and
+ * set under COUNTING, which the kernel releases if we die holding it.
+ * When that fails, the count can no longer be trusted: CONSUMERS is raised
+ * for good, and no consumer will judge the end by it.
+ */
+static void count_untaken(struct sysv_msg *s, long delta)
+{
+	struct sembuf lock = { COUNTING, -1, SEM_UNDO }, unlock = { COUNTING, 1, SEM_UNDO };
+	struct sembuf poison = { CONSUMERS, 1, 0 };
+	struct timespec deadline;
+	int rc, v = -1;
+
+	ipcmp_deadline(&deadline, CLOCK_MONOTONIC, IPCMP_OPEN_WAIT_MS);
+	while ((rc = semops(s, &lock, 1, &deadline)) == -EINPROGRESS)
+		;
+	if (rc == 0) {
+		v = semctl(s->semid, UNTAKEN, GETVAL);
+		if (v >= 0 && semctl(s->semid, UNTAKEN, SETVAL,
+				     (union semun){ .val = (int)(((v + delta) % 32768 + 32768) % 32768) }) < 0)
+			v = -1;
+		semops(s, &unlock, 1, NULL);
+	}
+	if (v < 0)
+		semops(s, &poison, 1, NULL);
+}
+
+/* At end of stream, were messages lost? See UNTAKEN. -EBADMSG or 0. */
+static int lost(struct sysv_msg *s)
+{
+	unsigned short v[NSEMS];
+
+	if (s->consumer != getpid() || semctl(s->semid, 0, GETALL, (union semun){ .array = v }) < 0 ||
+	    v[CONSUMERS] != 1)
+		return 0;
+	return v[UNTAKEN] != s->rx.taken % 32768 ? -EBADMSG : 0;
+}
+
 /*
  * The producer that leaves last ends the stream (one that aborts aborts
  * it) and sends the token, which wakes a waiting consumer at once; every
@@ -298,21 +382,23 @@ static int chan_leave(struct ipcmp_chan *chan, int abort)
 		return 0;
 	}
 	s->producer = 0;
+	if (!abort)
+		count_untaken(s, (long)(s->tx.seq % 32768));     /* before the end can be seen */
 	if ((rc = semops(s, ops, 2, NULL)) == 0)
 		rc = finish(s, abort);
 	return rc == -EIDRM ? 0 : rc < 0 ? rc : 0;      /* removed under us: nobody to tell */
 }
 
 /*
- * What fits: a message of msg_max bytes must pass msgsnd (kernel.msgmax),
- * and the queue must hold the header, capacity messages of msg_max bytes
- * and the token (kernel.msgmnb, the default msg_qbytes; the kernel also
+ * What fits: a message of msg_max bytes and its frame must pass msgsnd
+ * (kernel.msgmax), and the queue must hold the header, capacity such
+ * messages and the token (kernel.msgmnb, the default msg_qbytes; the kernel also
  * counts each message as one byte against it, which the header's 64 bytes
  * cover). The semaphores hold at most SEMVMX.
  */
 static size_t queue_bytes(size_t msg_max, size_t capacity)
 {
-	return sizeof(struct head) + capacity * msg_max;
+	return sizeof(struct head) + capacity * (msg_max + IPCMP_FRAME_SIZE);
 }
 
 static int chan_limits(struct ipcmp_limits *lim)
@@ -323,17 +409,18 @@ static int chan_limits(struct ipcmp_limits *lim)
 	if ((rc = ipcmp_read_limit("/proc/sys/kernel/msgmax", &msgmax)) < 0 ||
 	    (rc = ipcmp_read_limit("/proc/sys/kernel/msgmnb", &msgmnb)) < 0)
 		return rc;
-	if (msgmnb <= sizeof(struct head) || msgmax == 0)
+	if (msgmnb <= sizeof(struct head) + IPCMP_FRAME_SIZE || msgmax <= IPCMP_FRAME_SIZE)
 		return ipcmp_fail("kernel.msgmnb", ENOSPC);
-	/* One message per queue at most: msg_max is bounded by both limits. */
-	lim->msg_max_limit = msgmax;
+	/* One message per queue at most: msg_max is bounded by both limits,
+	 * less the frame each message carries. */
+	lim->msg_max_limit = msgmax - IPCMP_FRAME_SIZE;
 	lim->msg_max_source = "kernel.msgmax";
 	if (msgmnb - sizeof(struct head) < msgmax) {
-		lim->msg_max_limit = msgmnb - sizeof(struct head);
+		lim->msg_max_limit = msgmnb - sizeof(struct head) - IPCMP_FRAME_SIZE;
 		lim->msg_max_source = "kernel.msgmnb";
 	}
 	/* Messages of one byte at most; create checks the product. */
-	lim->capacity_limit = msgmnb - sizeof(struct head);
+	lim->capacity_limit = (msgmnb - sizeof(struct head)) / (1 + IPCMP_FRAME_SIZE);
 	lim->capacity_source = "kernel.msgmnb";
 	if (lim->capacity_limit > SEMVMX) {
 		lim->capacity_limit = SEMVMX;
@@ -342,7 +429,7 @@ static int chan_limits(struct ipcmp_limits *lim)
 	/* Defaults: 1 KiB messages, as many as the default queue holds (15
 	 * with msgmnb 16384), so the default channel always fits. */
 	lim->msg_max_default = lim->msg_max_limit < 1024 ? lim->msg_max_limit : 1024;
-	lim->capacity_default = (msgmnb - sizeof(struct head)) / lim->msg_max_default;
+	lim->capacity_default = (msgmnb - sizeof(struct head)) / (lim->msg_max_default + IPCMP_FRAME_SIZE);
 	if (lim->capacity_default > lim->capacity_limit)
 		lim->capacity_default = lim->capacity_limit;
 	return 0;
@@ -367,7 +454,8 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 {
 	struct sysv_msg *s = priv(chan);
 	key_t key = ipcmp_sysv_key(chan->name);
-	unsigned short init[NSEMS] = { [SLOTS] = (unsigned short)attr->capacity, [MARK] = SET_MARK };
+	unsigned short init[NSEMS] = { [SLOTS] = (unsigned short)attr->capacity, [COUNTING] = 1,
+				       [MARK] = SET_MARK };
 	struct { long mtype; struct head h; } head = { HEAD, { 0 } };
 	struct ipcmp_limits lim = { 0 };
 	struct msqid_ds ds;
@@ -383,7 +471,7 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	/* chan.c checked each limit alone; the queue's byte budget is a product. */
 	if (queue_bytes(attr->msg_max, attr->capacity) > msgmnb)
 		return ipcmp_fail(MSGMNB_LIMIT, EINVAL);
-	if ((s->buf = malloc(sizeof(struct qmsg) + attr->msg_max + 1)) == NULL)
+	if ((s->buf = malloc(sizeof(struct qmsg) + IPCMP_FRAME_SIZE + attr->msg_max + 1)) == NULL)
 		return -ENOMEM;
 
 	/* SysV: the mode is taken as given; the umask does not apply. */
@@ -426,7 +514,9 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	}
 	chan->msg_max = attr->msg_max;
 	chan->capacity = attr->capacity;
-	if ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0)
+	ipcmp_frame_tx_init(&s->tx, chan->flags);
+	if ((rc = consumer_join(chan)) < 0 ||
+	    ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0))
 		goto fail;
 	return 0;
 
@@ -507,7 +597,7 @@ static int chan_open(struct ipcmp_chan *chan)
 	/* The header is untrusted: anyone with write access sends what he likes. */
 	if ((rc = ipcmp_read_limit("/proc/sys/kernel/msgmax", &msgmax)) < 0)
 		goto fail;
-	if (h.msg_max == 0 || h.msg_max > msgmax || h.capacity == 0 ||
+	if (h.msg_max == 0 || h.msg_max + IPCMP_FRAME_SIZE > msgmax || h.capacity == 0 ||
 	    h.capacity > SEMVMX || h.nsems != NSEMS) {
 		rc = -EBADMSG;
 		goto fail;
@@ -524,13 +614,15 @@ static int chan_open(struct ipcmp_chan *chan)
 		rc = -EPROTO;
 		goto fail;
 	}
-	if ((s->buf = malloc(sizeof(struct qmsg) + h.msg_max + 1)) == NULL) {
+	if ((s->buf = malloc(sizeof(struct qmsg) + IPCMP_FRAME_SIZE + h.msg_max + 1)) == NULL) {
 		rc = -ENOMEM;
 		goto fail;
 	}
 	chan->msg_max = h.msg_max;
 	chan->capacity = h.capacity;
-	if ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0)
+	ipcmp_frame_tx_init(&s->tx, chan->flags);
+	if ((rc = consumer_join(chan)) < 0 ||
+	    ((chan->flags & IPCMP_PRODUCER) && (rc = producer_join(s)) < 0))
 		goto fail;
 	return 0;
 
@@ -555,8 +647,7 @@ static int chan_send(struct ipcmp_chan *chan, const void *buf, size_t len, int t
 	if ((rc = take(s, SLOTS, timeout_ms > 0 ? &deadline : NULL)) < 0)
 		return rc;
 	s->buf->mtype = DATA;
-	if (len > 0)
-		memcpy(s->buf->mtext, buf, len);
+	len = frame_put(s, buf, len);
 	if (msgsnd(s->msqid, s->buf, len, IPC_NOWAIT) < 0) {
 		int err = errno;
 
@@ -582,7 +673,8 @@ static ssize_t take_message(struct ipcmp_chan *chan, void *buf, size_t cap, int 
 	struct sysv_msg *s = priv(chan);
 	ssize_t n;
 
-	n = msgrcv(s->msqid, s->buf, chan->msg_max + 1, HEAD, MSG_EXCEPT | MSG_NOERROR | IPC_NOWAIT);
+	n = msgrcv(s->msqid, s->buf, IPCMP_FRAME_SIZE + chan->msg_max + 1, HEAD,
+		   MSG_EXCEPT | MSG_NOERROR | IPC_NOWAIT);
 	if (n < 0) {
 		int err = errno;
 
@@ -596,11 +688,8 @@ static ssize_t take_message(struct ipcmp_chan *chan, void *buf, size_t cap, int 
 			post(s, ITEMS);
 		return ipcmp_fail("msgrcv", err);
 	}
-	if (s->buf->mtype == DATA && (size_t)n <= chan->msg_max && (size_t)n <= cap) {
-		if (n > 0)
-			memcpy(buf, s->buf->mtext, (size_t)n);
-		return n;
-	}
+	if (s->buf->mtype == DATA && (size_t)n <= IPCMP_FRAME_SIZE + chan->msg_max)
+		return frame_check(s, (size_t)n, buf, cap);
 	if (s->buf->mtype != EOS || n != 0) {
 		/* a stranger's message: it took no item, so ours stays */
 		if (had_item)
@@ -652,7 +741,7 @@ static ssize_t chan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int tim
 				return rc;
 			if (st == IPCMP_ABORTED && chan->aborter == 0)
 				chan->aborter = aborter > 0 ? aborter : 0;
-			return st;
+			return st == IPCMP_EOS && lost(s) < 0 ? -EBADMSG : st;
 		}
 		if (st < 0)
 			return st;
@@ -671,6 +760,13 @@ static int chan_close(struct ipcmp_chan *chan)
 {
 	struct sysv_msg *s = priv(chan);
 
+	struct sembuf op = { CONSUMERS, -1, 0 };
+
+	if (s->semid >= 0 && s->consumer == getpid()) {
+		count_untaken(s, -(long)(s->rx.taken % 32768));
+		semops(s, &op, 1, NULL);
+	}
+	s->consumer = 0;
 	/* SysV: there is nothing to detach: a msqid is no descriptor. */
 	free(s->buf);
 	s->buf = NULL;
@@ -744,27 +840,53 @@ static int chan_unlink(const char *name)
 
 /* SysV objects have no names: a queue is ours when its header record says
  * so, a set when it has our mark; either without the other, or a marked set
- * with an unreadable queue, is a damaged channel's leftover (channel ""). */
+ * with an unreadable queue, is a damaged channel's leftover (channel ""
+ * when no header names it). */
 static int chan_owns(const char *kind, const char *object, long id, char *channel, size_t size)
 {
 	key_t key = (key_t)strtoul(object, NULL, 16);
-	int q;
+	int q, marked;
 
 	channel[0] = '\0';
 	if (strcmp(kind, "msg") == 0) {
 		if ((q = queue_holds((int)id, NULL, channel, size)) < 0)
 			return q;
+		marked = set_is_ours(semget(key, 0, 0));
 		if (q == OTHER)         /* named: the header is ours */
-			return 1;
+			return marked ? 1 : IPCMP_OWNS_DAMAGED;
 		channel[0] = '\0';
-		return set_is_ours(semget(key, 0, 0));
+		return marked ? IPCMP_OWNS_DAMAGED : 0;
 	}
 	if (strcmp(kind, "sem") != 0 || !set_is_ours((int)id))
 		return 0;
-	if ((q = queue_holds(msgget(key, 0), NULL, channel, size)) != OTHER)
-		channel[0] = '\0';
-	return q < 0 ? q : 1;
+	if ((q = queue_holds(msgget(key, 0), NULL, channel, size)) < 0)
+		return q;
+	if (q == OTHER)
+		return 1;
+	channel[0] = '\0';
+	return IPCMP_OWNS_DAMAGED;
 }
+
+/* The API map (ipcmp compare): the calls above, step by step. */
+static const struct ipcmp_step steps[IPCMP_STEPS] = {
+	[IPCMP_STEP_CREATE] = { "msgget, semget, semctl, msgsnd", "IPC_CREAT|IPC_EXCL; SETALL; the header message last" },
+	[IPCMP_STEP_OPEN] = { "msgget, msgrcv, semget, semctl", "the header read with MSG_COPY; the set's shape and MARK" },
+	[IPCMP_STEP_SIZE] = { "msgctl", "IPC_STAT: msg_qbytes (kernel.msgmnb) must hold capacity x msg_max" },
+	[IPCMP_STEP_MAP] = { "", "none: msgsnd and msgrcv copy through the kernel" },
+	[IPCMP_STEP_OWNS] = { "msgrcv, semctl", "the name in the header message (MSG_COPY); the set's MARK (GETVAL)" },
+	[IPCMP_STEP_JOIN] = { "semop", "unless ENDED or ABORTED: JOINED +1, PRODUCERS +1 with SEM_UNDO, one call" },
+	[IPCMP_STEP_LOCK] = { "", "none: msgsnd and msgrcv are atomic" },
+	[IPCMP_STEP_ROOM] = { "semtimedop", "on SLOTS (msgsnd has no timeout)" },
+	[IPCMP_STEP_PUBLISH] = { "msgsnd", "IPC_NOWAIT; a frame: producer, sequence number, checksum (common/frame.c)" },
+	[IPCMP_STEP_WAKE] = { "semop", "ITEMS +1" },
+	[IPCMP_STEP_DATA] = { "semtimedop, msgrcv", "on ITEMS, then msgrcv(MSG_EXCEPT, IPC_NOWAIT)" },
+	[IPCMP_STEP_END] = { "semop, semctl, msgsnd", "UNTAKEN += sent (SETVAL); JOINED -1, PRODUCERS -1, then ENDED 0 -> 1 if JOINED is 0; an EOS token message" },
+	[IPCMP_STEP_ABORT] = { "semop, msgsnd", "ABORTED 0 -> 1; the token" },
+	[IPCMP_STEP_DEATH] = { "semctl", "GETALL: PRODUCERS (lowered by SEM_UNDO) below JOINED; GETPID names the dead" },
+	[IPCMP_STEP_DEAD_LOCK] = { "", "no lock" },
+	[IPCMP_STEP_CLOSE] = { "semop, semctl", "a consumer: UNTAKEN -= what it took, CONSUMERS -1; nothing to detach: a msqid is no descriptor" },
+	[IPCMP_STEP_REMOVE] = { "msgctl, semctl", "IPC_RMID each" },
+};
 
 const struct ipcmp_ops ipcmp_sysv_msg_ops = {
 	.name = "sysv-msg",
@@ -780,4 +902,5 @@ const struct ipcmp_ops ipcmp_sysv_msg_ops = {
 	.close = chan_close,
 	.unlink = chan_unlink,
 	.owns = chan_owns,
+	.steps = steps,
 };

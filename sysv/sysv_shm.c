@@ -348,27 +348,53 @@ static int chan_unlink(const char *name)
 
 /* SysV objects have no names: a segment is ours when its header says so, a
  * set when it has our mark; either without the other, or a marked set with
- * an unreadable segment, is a damaged channel's leftover (channel ""). */
+ * an unreadable segment, is a damaged channel's leftover (channel "" when
+ * no header names it). */
 static int chan_owns(const char *kind, const char *object, long id, char *channel, size_t size)
 {
 	key_t key = (key_t)strtoul(object, NULL, 16);
-	int seg;
+	int seg, marked;
 
 	channel[0] = '\0';
 	if (strcmp(kind, "shm") == 0) {
 		if ((seg = segment_holds((int)id, NULL, channel, size)) < 0)
 			return seg;
+		marked = set_is_ours(semget(key, 0, 0));
 		if (seg == OTHER)       /* named: the header is ours */
-			return 1;
+			return marked ? 1 : IPCMP_OWNS_DAMAGED;
 		channel[0] = '\0';
-		return set_is_ours(semget(key, 0, 0));
+		return marked ? IPCMP_OWNS_DAMAGED : 0;
 	}
 	if (strcmp(kind, "sem") != 0 || !set_is_ours((int)id))
 		return 0;
-	if ((seg = segment_holds(shmget(key, 0, 0), NULL, channel, size)) != OTHER)
-		channel[0] = '\0';
-	return seg < 0 ? seg : 1;
+	if ((seg = segment_holds(shmget(key, 0, 0), NULL, channel, size)) < 0)
+		return seg;
+	if (seg == OTHER)
+		return 1;
+	channel[0] = '\0';
+	return IPCMP_OWNS_DAMAGED;
 }
+
+/* The API map (ipcmp compare): the calls above, step by step. */
+static const struct ipcmp_step steps[IPCMP_STEPS] = {
+	[IPCMP_STEP_CREATE] = { "shmget, semget, semctl", "IPC_CREAT|IPC_EXCL; SETALL; the ring's header marked ready last" },
+	[IPCMP_STEP_OPEN] = { "shmget, shmctl, semget, semctl", "key of the name; IPC_STAT: the size, the set's shape and MARK" },
+	[IPCMP_STEP_SIZE] = { "shmget", "size fixed at create" },
+	[IPCMP_STEP_MAP] = { "shmat", "" },
+	[IPCMP_STEP_OWNS] = { "shmat, semctl", "the name in the ring's header (SHM_RDONLY); the set's MARK (GETVAL)" },
+	[IPCMP_STEP_JOIN] = { "semop", "PRODUCERS +1 with SEM_UNDO; the stream word (compare-and-swap)" },
+	[IPCMP_STEP_LOCK] = { "semtimedop", "LOCK -1 with SEM_UNDO" },
+	[IPCMP_STEP_ROOM] = { "semtimedop", "on ROOM (free slots)" },
+	[IPCMP_STEP_PUBLISH] = { "memcpy", "into the ring, with sequence number and checksum (common/ring.c)" },
+	[IPCMP_STEP_WAKE] = { "semop", "LOCK +1 and DATA +1 in one call" },
+	[IPCMP_STEP_DATA] = { "semtimedop", "on DATA" },
+	[IPCMP_STEP_END] = { "semop", "the stream word says ENDED; PRODUCERS -1; DATA +1 wakes a consumer" },
+	[IPCMP_STEP_ABORT] = { "semop", "the stream word says ABORTED; PRODUCERS -1; DATA +1" },
+	[IPCMP_STEP_DEATH] = { "semctl", "GETVAL: PRODUCERS, which the kernel's SEM_UNDO lowered, below the joined count" },
+	[IPCMP_STEP_DEAD_LOCK] = { "", "SEM_UNDO: the kernel gives the lock back" },
+	[IPCMP_STEP_CLOSE] = { "shmdt", "" },
+	[IPCMP_STEP_REMOVE] = { "shmctl, semctl", "IPC_RMID each" },
+};
 
 const struct ipcmp_ops ipcmp_sysv_shm_ops = {
 	.name = "sysv-shm",
@@ -384,4 +410,5 @@ const struct ipcmp_ops ipcmp_sysv_shm_ops = {
 	.close = chan_close,
 	.unlink = chan_unlink,
 	.owns = chan_owns,
+	.steps = steps,
 };

@@ -35,8 +35,9 @@ static const char usage_census[] =
 	"usage: ipcmp census\n"
 	"List the IPC objects of both families in this IPC namespace: kind, name\n"
 	"or key, id, owner, mode, size, attached/open count, and the ipcmp channel\n"
-	"it belongs to (\"damaged\": a leftover of a channel that lost a part or\n"
-	"whose header was overwritten; ipcmp clean removes it).\n";
+	"it belongs to, as BACKEND NAME, or BACKEND damaged [NAME] for a channel\n"
+	"that lost a part or whose header was overwritten (ipcmp clean removes it;\n"
+	"a SysV leftover may not tell its NAME).\n";
 
 static const char usage_clean[] =
 	"usage: ipcmp clean [--dry-run]\n"
@@ -92,15 +93,19 @@ static int help_only(int argc, char **argv, const char *cmd, const char *usage, 
 	return -1;
 }
 
-/* The backend whose channel this object is, and the channel's name ("":
- * a damaged channel's leftover). */
-static const struct ipcmp_ops *owner(const struct ipcmp_census_entry *e, char *name, size_t size)
+/* The backend whose channel this object is, the channel's name ("": a
+ * leftover that does not tell it), and whether that channel is damaged. */
+static const struct ipcmp_ops *owner(const struct ipcmp_census_entry *e, char *name, size_t size,
+				     int *damaged)
 {
 	for (size_t i = 0; ipcmp_backends[i] != NULL; i++) {
 		const struct ipcmp_ops *ops = ipcmp_backends[i];
+		int rc = ops->owns != NULL ? ops->owns(e->kind, e->name, e->id, name, size) : 0;
 
-		if (ops->owns != NULL && ops->owns(e->kind, e->name, e->id, name, size) == 1)
+		if (rc == 1 || rc == IPCMP_OWNS_DAMAGED) {
+			*damaged = rc == IPCMP_OWNS_DAMAGED;
 			return ops;
+		}
 	}
 	return NULL;
 }
@@ -126,16 +131,21 @@ int cmd_census(int argc, char **argv)
 	       "mode", "size", "attached", "channel");
 	for (size_t i = 0; i < c.n; i++) {
 		const struct ipcmp_census_entry *e = &c.e[i];
-		char id[24] = "-", att[24] = "-", name[IPCMP_NAME_MAX + 8];
-		const struct ipcmp_ops *ops = owner(e, name, sizeof(name));
+		char id[24] = "-", att[24] = "-", name[IPCMP_NAME_MAX + 8], channel[IPCMP_NAME_MAX + 32];
+		int damaged = 0;
+		const struct ipcmp_ops *ops = owner(e, name, sizeof(name), &damaged);
 
 		if (e->id >= 0)
 			snprintf(id, sizeof(id), "%ld", e->id);
 		if (e->attached >= 0)
 			snprintf(att, sizeof(att), "%ld", e->attached);
-		printf("%-10s %-36s %8s %6u %04o %10lu %8s  %s%s%s\n", e->kind, e->name, id, e->uid,
-		       e->mode, e->size, att, ops != NULL ? ops->name : "-",
-		       ops != NULL ? " " : "", ops == NULL ? "" : name[0] != '\0' ? name : "damaged");
+		if (ops == NULL)
+			snprintf(channel, sizeof(channel), "-");
+		else
+			snprintf(channel, sizeof(channel), "%s%s%s%s", ops->name, damaged ? " damaged" : "",
+				 name[0] != '\0' ? " " : "", name);
+		printf("%-10s %-36s %8s %6u %04o %10lu %8s  %s\n", e->kind, e->name, id, e->uid,
+		       e->mode, e->size, att, channel);
 	}
 	if (mqdir == NULL)
 		printf("(POSIX message queues not listed: no mqueue filesystem could be mounted)\n");
@@ -147,16 +157,16 @@ static int remove_entry(const struct ipcmp_census_entry *e, int dry_run)
 {
 	const struct ipcmp_ops *ops;
 	char name[IPCMP_NAME_MAX + 8];
-	int rc = 0;
+	int rc = 0, damaged = 0;
 
-	if ((ops = owner(e, name, sizeof(name))) == NULL &&
+	if ((ops = owner(e, name, sizeof(name), &damaged)) == NULL &&
 	    (e->name[0] != '/' ||
 	     strncmp(e->name, IPCMP_POSIX_PREFIX, strlen(IPCMP_POSIX_PREFIX)) != 0))
 		return 0;                  /* not ours */
 
 	if (ops != NULL && name[0] != '\0')
-		printf("%s %s %s (%s channel \"%s\")\n", dry_run ? "would remove" : "removing",
-		       e->kind, e->name, ops->name, name);
+		printf("%s %s %s (%s%s channel \"%s\")\n", dry_run ? "would remove" : "removing",
+		       e->kind, e->name, damaged ? "damaged " : "", ops->name, name);
 	else if (ops != NULL)
 		printf("%s %s %s (leftover of a damaged %s channel)\n",
 		       dry_run ? "would remove" : "removing", e->kind, e->name, ops->name);

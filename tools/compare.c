@@ -63,48 +63,21 @@ static const char usage_compare[] =
 	"  --runs N       speed runs per backend and size (default 3)\n"
 	"Exit status 1 when a probe failed or observed what its row does not expect.\n";
 
-/* The API map: one row a protocol step, one column a backend. */
-static const char *const map_backends[4] = { "sysv-shm", "sysv-msg", "posix-shm", "posix-mq" };
-
-static const struct {
-	const char *step;
-	const char *call[4];         /* in the order of map_backends */
-} api_map[] = {
-	{ "create", { "shmget, semget (IPC_CREAT|IPC_EXCL)", "msgget, semget (IPC_CREAT|IPC_EXCL)",
-		      "shm_open, sem_open (O_CREAT|O_EXCL)", "mq_open (O_CREAT|O_EXCL), shm_open" } },
-	{ "open", { "shmget(key, 0, 0), semget", "msgget(key, 0), semget", "shm_open, sem_open",
-		    "mq_open, shm_open" } },
-	{ "size", { "shmget's size (fixed)", "msgctl IPC_SET msg_qbytes", "posix_fallocate (ftruncate)",
-		    "mq_attr at mq_open (fixed)" } },
-	{ "map", { "shmat", "- (the kernel copies)", "mmap MAP_SHARED", "- (the kernel copies)" } },
-	{ "lock", { "semtimedop -1 (SEM_UNDO)", "- (msgsnd is atomic)", "sem_timedwait",
-		    "- (mq_send is atomic)" } },
-	{ "wait for room", { "semtimedop on free slots", "semtimedop on free slots",
-			     "sem_timedwait on free slots", "mq_timedsend blocks" } },
-	{ "publish", { "memcpy into the ring", "msgsnd", "memcpy into the ring", "mq_timedsend" } },
-	{ "wake", { "semop +1 on items", "semop +1 on items", "sem_post on items",
-		    "- (mq_timedsend wakes)" } },
-	{ "wait for data", { "semtimedop on items", "semtimedop, msgrcv", "sem_timedwait on items",
-			     "mq_timedreceive" } },
-	{ "close", { "shmdt", "- (nothing to close)", "munmap, sem_close", "mq_close, munmap" } },
-	{ "remove", { "shmctl IPC_RMID, semctl IPC_RMID", "msgctl IPC_RMID, semctl IPC_RMID",
-		      "shm_unlink, sem_unlink", "mq_unlink, shm_unlink" } },
-};
-
-/* The column of a backend in api_map, or -1 (a backend the map lacks). */
-static int map_column(const char *backend)
+/* The API map: one row a protocol step, one column a backend; each backend
+ * names its own calls (ops->steps, next to its code). */
+static const char *map_call(size_t step, size_t b, char *buf, size_t size)
 {
-	for (int i = 0; i < 4; i++)
-		if (strcmp(map_backends[i], backend) == 0)
-			return i;
-	return -1;
-}
+	const struct ipcmp_step *st = ipcmp_backends[b]->steps;
 
-static const char *map_call(size_t step, size_t b)
-{
-	int col = map_column(ipcmp_backends[b]->name);
-
-	return col < 0 ? "?" : api_map[step].call[col];
+	if (st == NULL || st[step].calls == NULL)
+		return "?";
+	if (st[step].how == NULL || st[step].how[0] == '\0')
+		snprintf(buf, size, "%s", st[step].calls[0] != '\0' ? st[step].calls : "-");
+	else if (st[step].calls[0] == '\0')
+		snprintf(buf, size, "%s", st[step].how);
+	else
+		snprintf(buf, size, "%s: %s", st[step].calls, st[step].how);
+	return buf;
 }
 
 static enum compare_format fmt;
@@ -254,18 +227,19 @@ static int broken(const struct outcome *o)
 
 static void section_api(void)
 {
+	char call[256];
 	size_t nb = 0;
 
 	while (ipcmp_backends[nb] != NULL)
 		nb++;
 	if (fmt == FMT_JSON) {
 		printf("[");
-		for (size_t i = 0; i < sizeof(api_map) / sizeof(api_map[0]); i++) {
+		for (size_t i = 0; i < IPCMP_STEPS; i++) {
 			printf("%s\n  {\"step\": ", i ? "," : "");
-			json_str(stdout, api_map[i].step);
+			json_str(stdout, ipcmp_step_names[i]);
 			for (size_t b = 0; b < nb; b++) {
 				printf(", \"%s\": ", ipcmp_backends[b]->name);
-				json_str(stdout, map_call(i, b));
+				json_str(stdout, map_call(i, b, call, sizeof(call)));
 			}
 			printf("}");
 		}
@@ -280,18 +254,18 @@ static void section_api(void)
 		for (size_t b = 0; b < nb; b++)
 			printf("|---");
 		printf("|\n");
-		for (size_t i = 0; i < sizeof(api_map) / sizeof(api_map[0]); i++) {
-			md_cell(api_map[i].step);
+		for (size_t i = 0; i < IPCMP_STEPS; i++) {
+			md_cell(ipcmp_step_names[i]);
 			for (size_t b = 0; b < nb; b++)
-				md_cell(map_call(i, b));
+				md_cell(map_call(i, b, call, sizeof(call)));
 			printf("|\n");
 		}
 		return;
 	}
-	for (size_t i = 0; i < sizeof(api_map) / sizeof(api_map[0]); i++) {
-		printf("%s\n", api_map[i].step);
+	for (size_t i = 0; i < IPCMP_STEPS; i++) {
+		printf("%s\n", ipcmp_step_names[i]);
 		for (size_t b = 0; b < nb; b++)
-			printf("  %-10s %s\n", ipcmp_backends[b]->name, map_call(i, b));
+			printf("  %-10s %s\n", ipcmp_backends[b]->name, map_call(i, b, call, sizeof(call)));
 	}
 }
 

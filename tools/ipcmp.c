@@ -35,7 +35,8 @@ static const char usage_main[] =
 	"\n"
 	"  backends                                  list the transports, one per line\n"
 	"  create -b BACKEND NAME [--msg-size N] [--capacity N] [--mode OCTAL]\n"
-	"  send   -b BACKEND NAME [--timeout MS]      stdin -> messages, then end of stream\n"
+	"  send   -b BACKEND NAME [--timeout MS] [--no-checksum]\n"
+	"                                            stdin -> messages, then end of stream\n"
 	"  recv   -b BACKEND NAME [--timeout MS]      messages -> stdout until end of stream\n"
 	"  unlink -b BACKEND NAME                    remove the channel's objects\n"
 	"  compare [--only LIST] [--no-speed] [--markdown|--json]\n"
@@ -59,9 +60,12 @@ static const char usage_create[] =
 	"                 POSIX creates it, then refuses every open: EACCES).\n";
 
 static const char usage_send[] =
-	"usage: ipcmp send -b BACKEND NAME [--timeout MS]\n"
+	"usage: ipcmp send -b BACKEND NAME [--timeout MS] [--no-checksum]\n"
 	"Read stdin and send it as messages of the channel's msg-size, then end of\n"
 	"stream. Each send waits at most MS milliseconds for room (default 30000).\n"
+	"Each message carries a checksum that recv checks, so a message rewritten\n"
+	"in the channel is an error, not data (IPCMP_CHECKSUM); --no-checksum\n"
+	"leaves it out (a lost, repeated or reordered message is caught either way).\n"
 	"A send that fails (timeout, read error, stdin closed) aborts the stream\n"
 	"instead and exits 1; SIGINT, SIGTERM or SIGPIPE abort it and exit 128 + the\n"
 	"signal's number.\n";
@@ -71,6 +75,7 @@ static const char usage_recv[] =
 	"Receive messages and write them to stdout until end of stream. Each\n"
 	"receive waits at most MS milliseconds (default 30000). Exits 0 only at end\n"
 	"of stream with every message written; 1 on an error (an aborted stream, a\n"
+	"corrupt message: a checksum or sequence number that does not match, a\n"
 	"failed write, stdout closed); 128 + the signal's number on SIGINT, SIGTERM\n"
 	"or SIGPIPE.\n";
 
@@ -210,9 +215,10 @@ struct args {
 	struct ipcmp_attr attr;
 	int mode_given;
 	int timeout_ms;
+	int flags;                 /* send: IPCMP_CHECKSUM unless --no-checksum */
 };
 
-enum { OPT_MSG_SIZE = 256, OPT_CAPACITY, OPT_MODE, OPT_TIMEOUT };
+enum { OPT_MSG_SIZE = 256, OPT_CAPACITY, OPT_MODE, OPT_TIMEOUT, OPT_NO_CHECKSUM };
 #define ALLOW(opt) (1 << ((opt) - OPT_MSG_SIZE))
 
 #define SIZE_OPT_MAX ((size_t)1 << 30)
@@ -227,6 +233,7 @@ static int parse(struct args *a, int argc, char **argv, int allowed)
 		{ "capacity", required_argument, NULL, OPT_CAPACITY },
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "no-checksum", no_argument, NULL, OPT_NO_CHECKSUM },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -235,6 +242,7 @@ static int parse(struct args *a, int argc, char **argv, int allowed)
 	int c;
 
 	a->timeout_ms = CLI_TIMEOUT_MS;
+	a->flags = IPCMP_CHECKSUM;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":b:h", longopts, NULL)) != -1) {
 		int opt = c == ':' ? optopt : c;
@@ -281,6 +289,9 @@ static int parse(struct args *a, int argc, char **argv, int allowed)
 						       "option '--timeout' needs milliseconds from 0 to %u, not '%s'",
 						       TIMEOUT_OPT_MAX, optarg);
 			a->timeout_ms = (int)v;
+			break;
+		case OPT_NO_CHECKSUM:
+			a->flags &= ~IPCMP_CHECKSUM;
 			break;
 		default:
 			return cli_option_error(a->cmd, a->usage, longopts, c, argc, argv);
@@ -405,11 +416,11 @@ static int cmd_send(int argc, char **argv)
 	ssize_t n = 0;
 	int rc, sig, status = 0;
 
-	if ((rc = parse(&a, argc, argv, ALLOW(OPT_TIMEOUT))) != 0)
+	if ((rc = parse(&a, argc, argv, ALLOW(OPT_TIMEOUT) | ALLOW(OPT_NO_CHECKSUM))) != 0)
 		return rc < 0 ? 0 : rc;
 	cli_catch_signals();
 	cli_catch_damage(a.ops->name, a.name);
-	if ((rc = open_with_buffer(&a, IPCMP_PRODUCER, &chan, &buf)) != 0)
+	if ((rc = open_with_buffer(&a, IPCMP_PRODUCER | a.flags, &chan, &buf)) != 0)
 		return rc;
 	if (cli_stdio_closed(STDIN_FILENO)) {
 		fprintf(stderr, "ipcmp: send %s \"%s\": stdin is closed\n", a.ops->name, a.name);
