@@ -233,35 +233,39 @@ static void on_signal(int sig)
 	(void)sig;
 }
 
+/* The text of /proc/<pid>/<file> in buf, NUL-terminated: 0, or -1. */
+static int proc_text(pid_t pid, const char *file, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/%s", (long)pid, file);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
 /* /proc/PID/syscall names the syscall of a task that is not running;
  * /proc/PID/stat shows 'S' once it sleeps interruptibly (in the wait, not
  * in a page fault). */
 static int sleeps_in(pid_t pid, long nr)
 {
-	char path[64], buf[256], *p;
+	char buf[256], *p;
 	long got;
-	int fd;
-	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%ld/syscall", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (proc_text(pid, "syscall", buf, sizeof(buf)) < 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	got = strtol(buf, &p, 10);
 	if (p == buf || got != nr)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (proc_text(pid, "stat", buf, sizeof(buf)) < 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	p = strrchr(buf, ')');
 	return p != NULL && p[1] == ' ' && p[2] == 'S';
 }
@@ -322,19 +326,11 @@ static int ns_link(const char *path, char *buf, size_t size)
 
 static pid_t parent_of(pid_t pid)
 {
-	char path[64], buf[512], *p;
+	char buf[512], *p;
 	long ppid = 0;
-	int fd;
-	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (proc_text(pid, "stat", buf, sizeof(buf)) < 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 1, " %*c %ld", &ppid) != 1)
 		return 0;
 	return (pid_t)ppid;

@@ -43,6 +43,19 @@ static void segment_remove(int id)
 		shmctl(id, IPC_RMID, NULL);
 }
 
+/* SysV: segment id attached, or NULL with errno set and the segment removed. */
+static void *attached(int id)
+{
+	void *p = shmat(id, NULL, 0);
+	int err = errno;
+
+	if (p != (void *)-1)
+		return p;
+	segment_remove(id);
+	errno = err;
+	return NULL;
+}
+
 /* POSIX: a fresh object of one page, 0600, open O_RDWR; its fd or -errno. */
 static int object(const char *name)
 {
@@ -174,11 +187,8 @@ PROBE(shmget_removed_key)
 
 	if (id < 0)
 		return id;
-	if ((p = shmat(id, NULL, 0)) == (void *)-1) {
-		err = errno;
-		segment_remove(id);
-		return -err;
-	}
+	if ((p = attached(id)) == NULL)
+		return -errno;
 	segment_remove(id);
 	err = KIT_ERR(shmget(key, page(), 0600));
 	shmdt(p);
@@ -231,11 +241,8 @@ PROBE(shmat_marked)
 
 	if (id < 0)
 		return id;
-	if ((p = shmat(id, NULL, 0)) == (void *)-1) {
-		err = errno;
-		segment_remove(id);
-		return -err;
-	}
+	if ((p = attached(id)) == NULL)
+		return -errno;
 	segment_remove(id);
 	err = shmat_err(id, NULL, 0);
 	shmdt(p);
@@ -244,10 +251,30 @@ PROBE(shmat_marked)
 
 /* ---- no permission: nobody meets root's 0600 object ---- */
 
-struct other {
-	int id;
-	const char *name;
-};
+/* Root's fresh segment, met by fn(&id) as nobody. */
+static int segment_as_nobody(int (*fn)(void *), char *skip, size_t size)
+{
+	int id = segment(probe_sysv_key()), err;
+
+	if (id < 0)
+		return id;
+	err = kit_as_nobody(fn, &id, skip, size);
+	segment_remove(id);
+	return err;
+}
+
+/* Root's fresh object, met by fn(name) as nobody. */
+static int object_as_nobody(int (*fn)(void *), char *skip, size_t size)
+{
+	char name[KIT_NAME];
+	int fd = object(probe_posix_name(name, sizeof(name), "shm")), err;
+
+	if (fd < 0)
+		return fd;
+	err = kit_as_nobody(fn, name, skip, size);
+	object_remove(name, fd);
+	return err;
+}
 
 static int nobody_shmget(void *arg)
 {
@@ -274,14 +301,7 @@ static int nobody_shm_open(void *arg)
 
 PROBE(shm_open_no_permission)
 {
-	char name[KIT_NAME];
-	int fd = object(probe_posix_name(name, sizeof(name), "shm")), err;
-
-	if (fd < 0)
-		return fd;
-	err = kit_as_nobody(nobody_shm_open, name, skip, size);
-	object_remove(name, fd);
-	return err;
+	return object_as_nobody(nobody_shm_open, skip, size);
 }
 
 static int nobody_shmat(void *arg)
@@ -291,13 +311,7 @@ static int nobody_shmat(void *arg)
 
 PROBE(shmat_no_permission)
 {
-	int id = segment(probe_sysv_key()), err;
-
-	if (id < 0)
-		return id;
-	err = kit_as_nobody(nobody_shmat, &id, skip, size);
-	segment_remove(id);
-	return err;
+	return segment_as_nobody(nobody_shmat, skip, size);
 }
 
 static int nobody_shmctl_stat(void *arg)
@@ -309,13 +323,7 @@ static int nobody_shmctl_stat(void *arg)
 
 PROBE(shmctl_stat_no_permission)
 {
-	int id = segment(probe_sysv_key()), err;
-
-	if (id < 0)
-		return id;
-	err = kit_as_nobody(nobody_shmctl_stat, &id, skip, size);
-	segment_remove(id);
-	return err;
+	return segment_as_nobody(nobody_shmctl_stat, skip, size);
 }
 
 static int nobody_shmctl_rmid(void *arg)
@@ -325,13 +333,7 @@ static int nobody_shmctl_rmid(void *arg)
 
 PROBE(shmctl_rmid_not_owner)
 {
-	int id = segment(probe_sysv_key()), err;
-
-	if (id < 0)
-		return id;
-	err = kit_as_nobody(nobody_shmctl_rmid, &id, skip, size);
-	segment_remove(id);
-	return err;
+	return segment_as_nobody(nobody_shmctl_rmid, skip, size);
 }
 
 static int nobody_shm_unlink(void *arg)
@@ -343,14 +345,7 @@ static int nobody_shm_unlink(void *arg)
  * that into the EACCES that POSIX and the man page give. */
 PROBE(shm_unlink_not_owner)
 {
-	char name[KIT_NAME];
-	int fd = object(probe_posix_name(name, sizeof(name), "shm")), err;
-
-	if (fd < 0)
-		return fd;
-	err = kit_as_nobody(nobody_shm_unlink, name, skip, size);
-	object_remove(name, fd);
-	return err;
+	return object_as_nobody(nobody_shm_unlink, skip, size);
 }
 
 /* ---- through a read-only handle ---- */
@@ -621,11 +616,8 @@ PROBE(shmdt_unaligned)
 
 	if (id < 0)
 		return id;
-	if ((p = shmat(id, NULL, 0)) == (void *)-1) {
-		err = -errno;
-		segment_remove(id);
-		return err;
-	}
+	if ((p = attached(id)) == NULL)
+		return -errno;
 	err = KIT_ERR(shmdt(p + 1));
 	shmdt(p);
 	segment_remove(id);
