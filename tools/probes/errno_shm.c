@@ -43,15 +43,21 @@ static void segment_remove(int id)
 		shmctl(id, IPC_RMID, NULL);
 }
 
-/* SysV: segment id attached, or NULL with errno set and the segment removed. */
-static void *attached(int id)
+/* SysV: a fresh segment (its id in *id), attached; NULL with errno set
+ * when either fails, and nothing left behind. */
+static void *segment_attached(int key, int *id)
 {
-	void *p = shmat(id, NULL, 0);
-	int err = errno;
+	void *p;
+	int err;
 
-	if (p != (void *)-1)
+	if ((*id = segment(key)) < 0) {
+		errno = -*id;
+		return NULL;
+	}
+	if ((p = shmat(*id, NULL, 0)) != (void *)-1)
 		return p;
-	segment_remove(id);
+	err = errno;
+	segment_remove(*id);
 	errno = err;
 	return NULL;
 }
@@ -182,12 +188,10 @@ PROBE(shm_unlink_missing)
  * IPC_PRIVATE: the key finds nothing, though the segment lives on. */
 PROBE(shmget_removed_key)
 {
-	int key = probe_sysv_key(), id = segment(key), err;
-	void *p;
+	int key = probe_sysv_key(), id, err;
+	void *p = segment_attached(key, &id);
 
-	if (id < 0)
-		return id;
-	if ((p = attached(id)) == NULL)
+	if (p == NULL)
 		return -errno;
 	segment_remove(id);
 	err = KIT_ERR(shmget(key, page(), 0600));
@@ -236,12 +240,10 @@ PROBE(mmap_removed)
  * be attached, by id, while someone else has it attached. */
 PROBE(shmat_marked)
 {
-	int id = segment(probe_sysv_key()), err;
-	void *p;
+	int id, err;
+	void *p = segment_attached(probe_sysv_key(), &id);
 
-	if (id < 0)
-		return id;
-	if ((p = attached(id)) == NULL)
+	if (p == NULL)
 		return -errno;
 	segment_remove(id);
 	err = shmat_err(id, NULL, 0);
@@ -611,12 +613,10 @@ PROBE(mmap_fixed_unaligned)
 
 PROBE(shmdt_unaligned)
 {
-	int id = segment(probe_sysv_key()), err;
-	char *p;
+	int id, err;
+	char *p = segment_attached(probe_sysv_key(), &id);
 
-	if (id < 0)
-		return id;
-	if ((p = attached(id)) == NULL)
+	if (p == NULL)
 		return -errno;
 	err = KIT_ERR(shmdt(p + 1));
 	shmdt(p);
