@@ -43,16 +43,7 @@ static int child_ms(void)
 
 struct timespec kit_deadline(int ms)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_REALTIME, &t);
-	t.tv_sec += ms / 1000;
-	t.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (t.tv_nsec >= 1000000000) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000;
-	}
-	return t;
+	return probe_clock_after(CLOCK_REALTIME, ms);
 }
 
 static void tick(void)
