@@ -43,16 +43,7 @@ static int child_ms(void)
 
 struct timespec kit_deadline(int ms)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_REALTIME, &t);
-	t.tv_sec += ms / 1000;
-	t.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (t.tv_nsec >= 1000000000) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000;
-	}
-	return t;
+	return probe_clock_after(CLOCK_REALTIME, ms);
 }
 
 static void tick(void)
@@ -233,35 +224,39 @@ static void on_signal(int sig)
 	(void)sig;
 }
 
+/* The text of /proc/<pid>/<file> in buf, NUL-terminated: 0, or -1. */
+static int proc_text(pid_t pid, const char *file, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/%s", (long)pid, file);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
 /* /proc/PID/syscall names the syscall of a task that is not running;
  * /proc/PID/stat shows 'S' once it sleeps interruptibly (in the wait, not
  * in a page fault). */
 static int sleeps_in(pid_t pid, long nr)
 {
-	char path[64], buf[256], *p;
+	char buf[256], *p;
 	long got;
-	int fd;
-	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%ld/syscall", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (proc_text(pid, "syscall", buf, sizeof(buf)) < 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	got = strtol(buf, &p, 10);
 	if (p == buf || got != nr)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (proc_text(pid, "stat", buf, sizeof(buf)) < 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	p = strrchr(buf, ')');
 	return p != NULL && p[1] == ' ' && p[2] == 'S';
 }
@@ -322,19 +317,11 @@ static int ns_link(const char *path, char *buf, size_t size)
 
 static pid_t parent_of(pid_t pid)
 {
-	char path[64], buf[512], *p;
+	char buf[512], *p;
 	long ppid = 0;
-	int fd;
-	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (proc_text(pid, "stat", buf, sizeof(buf)) < 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 1, " %*c %ld", &ppid) != 1)
 		return 0;
 	return (pid_t)ppid;

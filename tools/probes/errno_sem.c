@@ -423,6 +423,32 @@ PROBE(sem_timedwait_negative_timeout)
 
 /* ---- another user ---- */
 
+/* Root's fresh set of one semaphore, met by fn(&id) as nobody. */
+static int set_as_nobody(int (*fn)(void *), char *skip, size_t size)
+{
+	int id = set_make(probe_sysv_key(), 1), err;
+
+	if (id < 0)
+		return id;
+	err = kit_as_nobody(fn, &id, skip, size);
+	set_remove(id);
+	return err;
+}
+
+/* Root's fresh named semaphore, met by fn(name) as nobody. */
+static int named_as_nobody(int (*fn)(void *), char *skip, size_t size)
+{
+	char name[KIT_NAME];
+	sem_t *sem = named(probe_posix_name(name, sizeof(name), "sem"), 0);
+	int err;
+
+	if (sem == SEM_FAILED)
+		return -errno;
+	err = kit_as_nobody(fn, name, skip, size);
+	named_remove(name, sem);
+	return err;
+}
+
 static int nobody_semget(void *arg)
 {
 	return KIT_ERR(semget(*(int *)arg, 1, 0600));
@@ -446,15 +472,7 @@ static int nobody_sem_open(void *arg)
 
 PROBE(sem_open_no_permission)
 {
-	char name[KIT_NAME];
-	sem_t *sem = named(probe_posix_name(name, sizeof(name), "sem"), 0);
-	int err;
-
-	if (sem == SEM_FAILED)
-		return -errno;
-	err = kit_as_nobody(nobody_sem_open, name, skip, size);
-	named_remove(name, sem);
-	return err;
+	return named_as_nobody(nobody_sem_open, skip, size);
 }
 
 static int nobody_semop(void *arg)
@@ -464,13 +482,7 @@ static int nobody_semop(void *arg)
 
 PROBE(semop_no_permission)
 {
-	int id = set_make(probe_sysv_key(), 1), err;
-
-	if (id < 0)
-		return id;
-	err = kit_as_nobody(nobody_semop, &id, skip, size);
-	set_remove(id);
-	return err;
+	return set_as_nobody(nobody_semop, skip, size);
 }
 
 static int nobody_semctl_rmid(void *arg)
@@ -480,13 +492,7 @@ static int nobody_semctl_rmid(void *arg)
 
 PROBE(semctl_rmid_not_owner)
 {
-	int id = set_make(probe_sysv_key(), 1), err;
-
-	if (id < 0)
-		return id;
-	err = kit_as_nobody(nobody_semctl_rmid, &id, skip, size);
-	set_remove(id);
-	return err;
+	return set_as_nobody(nobody_semctl_rmid, skip, size);
 }
 
 static int nobody_sem_unlink(void *arg)
@@ -498,15 +504,7 @@ static int nobody_sem_unlink(void *arg)
  * glibc. */
 PROBE(sem_unlink_not_owner)
 {
-	char name[KIT_NAME];
-	sem_t *sem = named(probe_posix_name(name, sizeof(name), "sem"), 0);
-	int err;
-
-	if (sem == SEM_FAILED)
-		return -errno;
-	err = kit_as_nobody(nobody_sem_unlink, name, skip, size);
-	named_remove(name, sem);
-	return err;
+	return named_as_nobody(nobody_sem_unlink, skip, size);
 }
 
 /* ---- limits and values ---- */

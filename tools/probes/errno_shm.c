@@ -43,6 +43,25 @@ static void segment_remove(int id)
 		shmctl(id, IPC_RMID, NULL);
 }
 
+/* SysV: a fresh segment (its id in *id), attached; NULL with errno set
+ * when either fails, and nothing left behind. */
+static void *segment_attached(int key, int *id)
+{
+	void *p;
+	int err;
+
+	if ((*id = segment(key)) < 0) {
+		errno = -*id;
+		return NULL;
+	}
+	if ((p = shmat(*id, NULL, 0)) != (void *)-1)
+		return p;
+	err = errno;
+	segment_remove(*id);
+	errno = err;
+	return NULL;
+}
+
 /* POSIX: a fresh object of one page, 0600, open O_RDWR; its fd or -errno. */
 static int object(const char *name)
 {
@@ -169,16 +188,11 @@ PROBE(shm_unlink_missing)
  * IPC_PRIVATE: the key finds nothing, though the segment lives on. */
 PROBE(shmget_removed_key)
 {
-	int key = probe_sysv_key(), id = segment(key), err;
-	void *p;
+	int key = probe_sysv_key(), id, err;
+	void *p = segment_attached(key, &id);
 
-	if (id < 0)
-		return id;
-	if ((p = shmat(id, NULL, 0)) == (void *)-1) {
-		err = errno;
-		segment_remove(id);
-		return -err;
-	}
+	if (p == NULL)
+		return -errno;
 	segment_remove(id);
 	err = KIT_ERR(shmget(key, page(), 0600));
 	shmdt(p);
@@ -226,16 +240,11 @@ PROBE(mmap_removed)
  * be attached, by id, while someone else has it attached. */
 PROBE(shmat_marked)
 {
-	int id = segment(probe_sysv_key()), err;
-	void *p;
+	int id, err;
+	void *p = segment_attached(probe_sysv_key(), &id);
 
-	if (id < 0)
-		return id;
-	if ((p = shmat(id, NULL, 0)) == (void *)-1) {
-		err = errno;
-		segment_remove(id);
-		return -err;
-	}
+	if (p == NULL)
+		return -errno;
 	segment_remove(id);
 	err = shmat_err(id, NULL, 0);
 	shmdt(p);
@@ -244,10 +253,30 @@ PROBE(shmat_marked)
 
 /* ---- no permission: nobody meets root's 0600 object ---- */
 
-struct other {
-	int id;
-	const char *name;
-};
+/* Root's fresh segment, met by fn(&id) as nobody. */
+static int segment_as_nobody(int (*fn)(void *), char *skip, size_t size)
+{
+	int id = segment(probe_sysv_key()), err;
+
+	if (id < 0)
+		return id;
+	err = kit_as_nobody(fn, &id, skip, size);
+	segment_remove(id);
+	return err;
+}
+
+/* Root's fresh object, met by fn(name) as nobody. */
+static int object_as_nobody(int (*fn)(void *), char *skip, size_t size)
+{
+	char name[KIT_NAME];
+	int fd = object(probe_posix_name(name, sizeof(name), "shm")), err;
+
+	if (fd < 0)
+		return fd;
+	err = kit_as_nobody(fn, name, skip, size);
+	object_remove(name, fd);
+	return err;
+}
 
 static int nobody_shmget(void *arg)
 {
@@ -274,14 +303,7 @@ static int nobody_shm_open(void *arg)
 
 PROBE(shm_open_no_permission)
 {
-	char name[KIT_NAME];
-	int fd = object(probe_posix_name(name, sizeof(name), "shm")), err;
-
-	if (fd < 0)
-		return fd;
-	err = kit_as_nobody(nobody_shm_open, name, skip, size);
-	object_remove(name, fd);
-	return err;
+	return object_as_nobody(nobody_shm_open, skip, size);
 }
 
 static int nobody_shmat(void *arg)
@@ -291,13 +313,7 @@ static int nobody_shmat(void *arg)
 
 PROBE(shmat_no_permission)
 {
-	int id = segment(probe_sysv_key()), err;
-
-	if (id < 0)
-		return id;
-	err = kit_as_nobody(nobody_shmat, &id, skip, size);
-	segment_remove(id);
-	return err;
+	return segment_as_nobody(nobody_shmat, skip, size);
 }
 
 static int nobody_shmctl_stat(void *arg)
@@ -309,13 +325,7 @@ static int nobody_shmctl_stat(void *arg)
 
 PROBE(shmctl_stat_no_permission)
 {
-	int id = segment(probe_sysv_key()), err;
-
-	if (id < 0)
-		return id;
-	err = kit_as_nobody(nobody_shmctl_stat, &id, skip, size);
-	segment_remove(id);
-	return err;
+	return segment_as_nobody(nobody_shmctl_stat, skip, size);
 }
 
 static int nobody_shmctl_rmid(void *arg)
@@ -325,13 +335,7 @@ static int nobody_shmctl_rmid(void *arg)
 
 PROBE(shmctl_rmid_not_owner)
 {
-	int id = segment(probe_sysv_key()), err;
-
-	if (id < 0)
-		return id;
-	err = kit_as_nobody(nobody_shmctl_rmid, &id, skip, size);
-	segment_remove(id);
-	return err;
+	return segment_as_nobody(nobody_shmctl_rmid, skip, size);
 }
 
 static int nobody_shm_unlink(void *arg)
@@ -343,14 +347,7 @@ static int nobody_shm_unlink(void *arg)
  * that into the EACCES that POSIX and the man page give. */
 PROBE(shm_unlink_not_owner)
 {
-	char name[KIT_NAME];
-	int fd = object(probe_posix_name(name, sizeof(name), "shm")), err;
-
-	if (fd < 0)
-		return fd;
-	err = kit_as_nobody(nobody_shm_unlink, name, skip, size);
-	object_remove(name, fd);
-	return err;
+	return object_as_nobody(nobody_shm_unlink, skip, size);
 }
 
 /* ---- through a read-only handle ---- */
@@ -616,16 +613,11 @@ PROBE(mmap_fixed_unaligned)
 
 PROBE(shmdt_unaligned)
 {
-	int id = segment(probe_sysv_key()), err;
-	char *p;
+	int id, err;
+	char *p = segment_attached(probe_sysv_key(), &id);
 
-	if (id < 0)
-		return id;
-	if ((p = shmat(id, NULL, 0)) == (void *)-1) {
-		err = -errno;
-		segment_remove(id);
-		return err;
-	}
+	if (p == NULL)
+		return -errno;
 	err = KIT_ERR(shmdt(p + 1));
 	shmdt(p);
 	segment_remove(id);

@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #define PROBE_TEXT 160
 
@@ -103,6 +104,7 @@ const char *probe_errno_name(int err);
 #define PROBE_EXIT_NOBODY 201        /* the child could not become nobody */
 
 int probe_bound_ms(int native_ms);   /* scaled up under valgrind (IPCMP_VALGRIND) */
+struct timespec probe_clock_after(clockid_t clock, int ms);   /* clock now + ms */
 pid_t probe_fork(void);
 /* Waits at most timeout_ms for pid; kills it then. 0, or -ETIMEDOUT (killed
  * and reaped), or -errno of waitpid. */

@@ -61,6 +61,20 @@ int probe_bound_ms(int native_ms)
 	return v != NULL && v[0] != '\0' && strcmp(v, "0") != 0 ? native_ms * 10 : native_ms;
 }
 
+struct timespec probe_clock_after(clockid_t clock, int ms)
+{
+	struct timespec t;
+
+	clock_gettime(clock, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (t.tv_nsec >= 1000000000) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000;
+	}
+	return t;
+}
+
 pid_t probe_fork(void)
 {
 	pid_t parent = getpid();

@@ -95,8 +95,11 @@ int probe_size_change(struct probe_result *r)
 	return 0;
 }
 
-/* In a child: read one byte at p; the child's end tells what happened. */
-static const char *touch(volatile const char *p)
+enum access { READ, WRITE };
+
+/* In a child: read or write one byte at p; the child's end tells what
+ * happened. */
+static const char *touch(volatile char *p, enum access how)
 {
 	int status = 0;
 	pid_t pid = probe_fork();
@@ -107,13 +110,16 @@ static const char *touch(volatile const char *p)
 		signal(SIGSEGV, SIG_DFL);
 		signal(SIGBUS, SIG_DFL);
 		probe_fault_expected();
-		(void)*p;
+		if (how == WRITE)
+			p[0] = 1;
+		else
+			(void)*p;
 		_exit(0);
 	}
 	if (probe_reap(pid, probe_bound_ms(5000), &status) < 0)
 		return "timed out";
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return "readable";
+		return how == WRITE ? "written" : "readable";
 	return probe_status_text(status);
 }
 
@@ -133,8 +139,8 @@ int probe_touch_past_end(struct probe_result *r)
 		rc = -errno;
 		goto out;
 	}
-	in_page = touch(p + SMALL);
-	next_page = touch(p + PAGE);
+	in_page = touch(p + SMALL, READ);
+	next_page = touch(p + PAGE, READ);
 	probe_say(&r->sysv, "%s", next_page);
 	probe_note(&r->sysv, "byte %d of a %d-byte segment: %s (the page is mapped)", SMALL, SMALL, in_page);
 	shmdt(p);
@@ -144,8 +150,8 @@ int probe_touch_past_end(struct probe_result *r)
 		rc = -errno;
 		goto out;
 	}
-	in_page = touch(p + SMALL);
-	next_page = touch(p + PAGE);
+	in_page = touch(p + SMALL, READ);
+	next_page = touch(p + PAGE, READ);
 	probe_say(&r->posix, "%s", next_page);
 	probe_note(&r->posix, "byte %d of a %d-byte object: %s (the page is mapped)", SMALL, SMALL, in_page);
 	munmap(p, 2 * PAGE);
@@ -200,26 +206,6 @@ out:
 	return rc;
 }
 
-static const char *write_in_child(volatile char *p)
-{
-	int status = 0;
-	pid_t pid = probe_fork();
-
-	if (pid < 0)
-		return "fork failed";
-	if (pid == 0) {
-		signal(SIGSEGV, SIG_DFL);
-		probe_fault_expected();
-		p[0] = 1;
-		_exit(0);
-	}
-	if (probe_reap(pid, probe_bound_ms(5000), &status) < 0)
-		return "timed out";
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return "written";
-	return probe_status_text(status);
-}
-
 int probe_read_only(struct probe_result *r)
 {
 	struct objs o;
@@ -232,7 +218,7 @@ int probe_read_only(struct probe_result *r)
 		rc = -errno;
 		goto out;
 	}
-	probe_say(&r->sysv, "SHM_RDONLY, write: %s", write_in_child(p));
+	probe_say(&r->sysv, "SHM_RDONLY, write: %s", touch(p, WRITE));
 	shmdt(p);
 	if (ftruncate(o.fd, PAGE) < 0 || (fd = shm_open(o.name, O_RDONLY, 0)) < 0) {
 		rc = -errno;

@@ -54,17 +54,6 @@ static void pair_close(struct pair *p)
 		sem_close(p->sem);
 }
 
-/* CLOCK_REALTIME in 1 ms */
-static void soon(struct timespec *abs)
-{
-	clock_gettime(CLOCK_REALTIME, abs);
-	abs->tv_nsec += 1000000L;
-	if (abs->tv_nsec >= 1000000000L) {
-		abs->tv_sec++;
-		abs->tv_nsec -= 1000000000L;
-	}
-}
-
 static double ms_since(const struct timespec *t0)
 {
 	struct timespec t1;
@@ -118,12 +107,7 @@ int probe_timeout_clock(struct probe_result *r)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = semtimedop(p.id, &down, 1, &ts);
 	say_wait(&r->sysv, rc, &t0);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_nsec += INTERVAL_MS * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	ts = probe_clock_after(CLOCK_MONOTONIC, INTERVAL_MS);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = sem_timedwait(p.sem, &ts);
 	say_wait(&r->posix, rc, &t0);
@@ -142,7 +126,7 @@ int probe_timeout_errno(struct probe_result *r)
 		return rc;
 	rc = semtimedop(p.id, &down, 1, &rel);
 	probe_say(&r->sysv, "%s", rc < 0 ? probe_errno_name(errno) : "0");
-	soon(&abs);
+	abs = probe_clock_after(CLOCK_REALTIME, 1);
 	rc = sem_timedwait(p.sem, &abs);
 	probe_say(&r->posix, "%s", rc < 0 ? probe_errno_name(errno) : "0");
 	pair_close(&p);
@@ -198,7 +182,7 @@ int probe_queue_no_timeout(struct probe_result *r)
 	if ((mq = mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0600, &attr)) == (mqd_t)-1)
 		return -errno;
 	mq_unlink(name);
-	soon(&abs);
+	abs = probe_clock_after(CLOCK_REALTIME, 1);
 	rc = (int)mq_timedreceive(mq, buf, sizeof(buf), NULL, &abs);
 	probe_say(&r->posix, "mq_timedreceive: %s", rc < 0 ? probe_errno_name(errno) : "a message");
 	mq_close(mq);
