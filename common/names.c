@@ -12,6 +12,7 @@
  * the channel names hold:
  *   posix-shm  shm_open  /ipcmp.NAME.ring    sem_open /ipcmp.NAME.{lock,items,slots}
  *   posix-mq   mq_open   /ipcmp.NAME         shm_open /ipcmp.NAME.mq
+ *   posix-atomic                                 shm_open /ipcmp.NAME.atomic
  * SysV: both SysV backends key a channel's objects by ipcmp_sysv_key(NAME),
  * so a name is a channel of one of them at a time: the other's create gives
  * -EEXIST and its open and unlink never touch it (its own object is absent).

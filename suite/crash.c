@@ -479,7 +479,7 @@ static int kill_inside_lock(const struct ipcmp_ops *ops, const char *name, pid_t
  * finds the recorded holder dead: -ENOTRECOVERABLE, the channel is broken,
  * said at once, clearly, instead of hanging.
  */
-BACKEND_TEST_ON(IPCMP_SUITE_SHM_BACKENDS, lock_holder_killed, .timeout = 240)
+BACKEND_TEST_ON(IPCMP_SUITE_LOCKED_SHM_BACKENDS, lock_holder_killed, .timeout = 240)
 {
 	const char *name = fixture_name();
 	struct prun *r = kit_shared(sizeof(*r));
