@@ -209,9 +209,10 @@ static int claim(const struct ipcmp_ring *r, uint64_t *side, uint32_t offset, ui
 
 /* ---- producers ---------------------------------------------------------- */
 
-int ipcmp_atomicring_join(struct ipcmp_atomicring *ar)
+int ipcmp_atomicring_join(struct ipcmp_atomicring *ar, int producer)
 {
-	return ipcmp_stream_join(ar->ring.stream, &ar->member);
+	ar->self = getpid();
+	return producer ? ipcmp_stream_join(ar->ring.stream, &ar->member) : 0;
 }
 
 /*
@@ -333,7 +334,7 @@ static int take_seq(const struct ipcmp_ring *r, uint32_t producer, uint64_t seq)
 }
 
 /* A claimed message: record ourselves, check its order, copy it out, free. */
-static ssize_t take(const struct ipcmp_ring *r, uint64_t pos, void *buf, size_t cap)
+static ssize_t take(const struct ipcmp_ring *r, pid_t self, uint64_t pos, void *buf, size_t cap)
 {
 	struct ipcmp_ring_slot *s = ipcmp_ring_slot_at(r, pos);
 	uint32_t producer;
@@ -343,7 +344,7 @@ static ssize_t take(const struct ipcmp_ring *r, uint64_t pos, void *buf, size_t 
 
 	/* relaxed: only read by a producer that waited a whole slice on this
 	 * slot, long after; a stale 0 makes it wait, never free too soon */
-	atomic_store_explicit(AI32(s->claimer), (int32_t)getpid(), memory_order_relaxed);
+	atomic_store_explicit(AI32(s->claimer), (int32_t)self, memory_order_relaxed);
 	producer = atomic_load_explicit(A32(s->producer), memory_order_relaxed);
 	seq = atomic_load_explicit(A64(s->seq), memory_order_relaxed);
 	if (producer >= IPCMP_STREAM_PRODUCERS)
@@ -382,7 +383,7 @@ ssize_t ipcmp_atomicring_recv(struct ipcmp_chan *chan, void *buf, size_t cap, in
 	ipcmp_deadline(&deadline, CLOCK, timeout_ms);
 	for (;;) {
 		if ((rc = claim(r, &h->head, 1, &pos)) == 0)
-			return take(r, pos, buf, cap);
+			return take(r, ar->self, pos, buf, cap);
 		if (rc != -EAGAIN)
 			return rc;
 		if (++tries < SPIN_TRIES) {
@@ -402,7 +403,7 @@ ssize_t ipcmp_atomicring_recv(struct ipcmp_chan *chan, void *buf, size_t cap, in
 			/* over: what was published first comes first (the end
 			 * is decided after the last publish, so it shows now) */
 			if ((rc = claim(r, &h->head, 1, &pos)) == 0)
-				return take(r, pos, buf, cap);
+				return take(r, ar->self, pos, buf, cap);
 			if (rc != -EAGAIN)
 				return rc;
 			if (st == IPCMP_ABORTED)

@@ -21,9 +21,15 @@
 struct ipcmp_atomicring {
 	struct ipcmp_ring ring;            /* ring.hdr NULL: not mapped */
 	struct ipcmp_stream_member member; /* a producer's place in the stream */
+	pid_t self;                        /* getpid() at create or open: what a
+					      consumer records in a slot it claims
+					      (getpid is a system call; a handle
+					      inherited over fork names the parent,
+					      who then looks alive: slots wait) */
 };
 
-int ipcmp_atomicring_join(struct ipcmp_atomicring *ar);
+/* The last step of create and open (a producer joins the stream). */
+int ipcmp_atomicring_join(struct ipcmp_atomicring *ar, int producer);
 int ipcmp_atomicring_send(struct ipcmp_chan *chan, const void *buf, size_t len, int timeout_ms);
 ssize_t ipcmp_atomicring_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int timeout_ms);
 int ipcmp_atomicring_leave(struct ipcmp_chan *chan, int abort);

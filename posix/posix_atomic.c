@@ -104,7 +104,7 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	ipcmp_ring_set_ready(&s->ar.ring);
 	chan->msg_max = attr->msg_max;
 	chan->capacity = attr->capacity;
-	if ((chan->flags & IPCMP_PRODUCER) && (rc = ipcmp_atomicring_join(&s->ar)) < 0)
+	if ((rc = ipcmp_atomicring_join(&s->ar, chan->flags & IPCMP_PRODUCER)) < 0)
 		goto fail;
 	return 0;
 
@@ -159,7 +159,7 @@ static int chan_open(struct ipcmp_chan *chan)
 		goto fail;
 	chan->msg_max = s->ar.ring.msg_max;
 	chan->capacity = s->ar.ring.capacity;
-	if ((chan->flags & IPCMP_PRODUCER) && (rc = ipcmp_atomicring_join(&s->ar)) < 0)
+	if ((rc = ipcmp_atomicring_join(&s->ar, chan->flags & IPCMP_PRODUCER)) < 0)
 		goto fail;
 	return 0;
 

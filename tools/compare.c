@@ -64,37 +64,47 @@ static const char usage_compare[] =
 	"Exit status 1 when a probe failed or observed what its row does not expect.\n";
 
 /* The API map: one row a protocol step, one column a backend. */
-static const char *const map_backends[4] = { "sysv-shm", "sysv-msg", "posix-shm", "posix-mq" };
+static const char *const map_backends[5] = { "sysv-shm", "sysv-msg", "posix-shm", "posix-mq",
+					      "posix-atomic" };
 
 static const struct {
 	const char *step;
-	const char *call[4];         /* in the order of map_backends */
+	const char *call[5];         /* in the order of map_backends */
 } api_map[] = {
 	{ "create", { "shmget, semget (IPC_CREAT|IPC_EXCL)", "msgget, semget (IPC_CREAT|IPC_EXCL)",
-		      "shm_open, sem_open (O_CREAT|O_EXCL)", "mq_open (O_CREAT|O_EXCL), shm_open" } },
+		      "shm_open, sem_open (O_CREAT|O_EXCL)", "mq_open (O_CREAT|O_EXCL), shm_open",
+		      "shm_open (O_CREAT|O_EXCL)" } },
 	{ "open", { "shmget(key, 0, 0), semget", "msgget(key, 0), semget", "shm_open, sem_open",
-		    "mq_open, shm_open" } },
+		    "mq_open, shm_open", "shm_open" } },
 	{ "size", { "shmget's size (fixed)", "msgctl IPC_SET msg_qbytes", "posix_fallocate (ftruncate)",
-		    "mq_attr at mq_open (fixed)" } },
-	{ "map", { "shmat", "- (the kernel copies)", "mmap MAP_SHARED", "- (the kernel copies)" } },
+		    "mq_attr at mq_open (fixed)",
+		    "posix_fallocate (ftruncate)" } },
+	{ "map", { "shmat", "- (the kernel copies)", "mmap MAP_SHARED", "- (the kernel copies)",
+		 "mmap MAP_SHARED" } },
 	{ "lock", { "semtimedop -1 (SEM_UNDO)", "- (msgsnd is atomic)", "sem_timedwait",
-		    "- (mq_send is atomic)" } },
+		    "- (mq_send is atomic)",
+		    "- (CAS on tail or head claims a slot)" } },
 	{ "wait for room", { "semtimedop on free slots", "semtimedop on free slots",
-			     "sem_timedwait on free slots", "mq_timedsend blocks" } },
-	{ "publish", { "memcpy into the ring", "msgsnd", "memcpy into the ring", "mq_timedsend" } },
+			     "sem_timedwait on free slots", "mq_timedsend blocks",
+			     "spin, then FUTEX_WAIT on room_futex" } },
+	{ "publish", { "memcpy into the ring", "msgsnd", "memcpy into the ring", "mq_timedsend",
+		       "memcpy, release store of the turn" } },
 	{ "wake", { "semop +1 on items", "semop +1 on items", "sem_post on items",
-		    "- (mq_timedsend wakes)" } },
+		    "- (mq_timedsend wakes)",
+		 "FUTEX_WAKE, only if a consumer sleeps" } },
 	{ "wait for data", { "semtimedop on items", "semtimedop, msgrcv", "sem_timedwait on items",
-			     "mq_timedreceive" } },
-	{ "close", { "shmdt", "- (nothing to close)", "munmap, sem_close", "mq_close, munmap" } },
+			     "mq_timedreceive",
+			     "spin, then FUTEX_WAIT on data_futex" } },
+	{ "close", { "shmdt", "- (nothing to close)", "munmap, sem_close", "mq_close, munmap", "munmap" } },
 	{ "remove", { "shmctl IPC_RMID, semctl IPC_RMID", "msgctl IPC_RMID, semctl IPC_RMID",
-		      "shm_unlink, sem_unlink", "mq_unlink, shm_unlink" } },
+		      "shm_unlink, sem_unlink", "mq_unlink, shm_unlink",
+		      "shm_unlink" } },
 };
 
 /* The column of a backend in api_map, or -1 (a backend the map lacks). */
 static int map_column(const char *backend)
 {
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		if (strcmp(map_backends[i], backend) == 0)
 			return i;
 	return -1;
