@@ -18,9 +18,12 @@
  * for the object, and keeps its own copy of msg_max, capacity and slot_size;
  * every later read of head, tail or a length is checked before use.
  *
- * The ring does no locking: the protocol (ringchan.c) holds the backend's
- * lock around ipcmp_ring_put and ipcmp_ring_get (a semaphore operation is a
- * full barrier).
+ * The ring does no locking: the protocol (ringchan.c) holds the producers'
+ * lock around ipcmp_ring_put and the consumers' lock around ipcmp_ring_get
+ * (a semaphore operation is a full barrier). The two run at once: put
+ * writes only the slot at tail, which a free slot (ROOM) keeps away from
+ * head, and moves only tail; get reads the slot at head and moves only
+ * head; each publishes its move with a release store.
  */
 #ifndef IPCMP_RING_H
 #define IPCMP_RING_H
@@ -44,8 +47,8 @@ struct ipcmp_ring_hdr {
 	uint32_t capacity;
 	uint32_t slot_size;
 	uint32_t ready;            /* written last: fields and semaphores are set up */
-	int32_t locker;            /* the process holding the lock; 0: none or unknown */
-	uint32_t unused;
+	int32_t locker;            /* the producer holding the producers' lock; 0: none or unknown */
+	int32_t getlocker;         /* the consumer holding the consumers' lock; 0: likewise */
 	unsigned char pad0[IPCMP_RING_LINE - 72];
 	/*
 	 * head and tail each on a line of their own (IPCMP_RING_LINE: two

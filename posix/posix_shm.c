@@ -1,9 +1,9 @@
 /*
  * posix_shm.c - the channel over POSIX shared memory and named semaphores.
  *
- * One object (shm_open, mmap) holds the ring of common/ring.h; three named
+ * One object (shm_open, mmap) holds the ring of common/ring.h; four named
  * semaphores (sem_open, sem_timedwait) guard it, all named from the channel
- * by ipcmp_posix_name: /ipcmp.NAME.ring and /ipcmp.NAME.{lock,items,slots}.
+ * by ipcmp_posix_name: /ipcmp.NAME.ring and /ipcmp.NAME.{lock,items,slots,takers}.
  * Read it beside sysv/sysv_shm.c: the same functions in the same order, so
  * each call faces its System V counterpart.
  *
@@ -24,10 +24,12 @@
 #include "ipcmp.h"
 #include "ringchan.h"
 
-/* LOCK, ITEMS and SLOTS are the protocol's LOCK, DATA and ROOM (ringchan.h). */
-enum { LOCK = IPCMP_RING_LOCK, ITEMS = IPCMP_RING_DATA, SLOTS = IPCMP_RING_ROOM, NSEMS };
+/* LOCK, ITEMS, SLOTS and TAKERS are the protocol's LOCK (the producers'),
+ * DATA, ROOM and GETLOCK (the consumers' lock) (ringchan.h). */
+enum { LOCK = IPCMP_RING_LOCK, ITEMS = IPCMP_RING_DATA, SLOTS = IPCMP_RING_ROOM,
+       TAKERS = IPCMP_RING_GETLOCK, NSEMS };
 
-static const char *const sem_suffix[NSEMS] = { "lock", "items", "slots" };
+static const char *const sem_suffix[NSEMS] = { "lock", "items", "slots", "takers" };
 
 #define PATH_LEN (sizeof(IPCMP_POSIX_PREFIX) + IPCMP_NAME_MAX + 8)
 
@@ -75,12 +77,17 @@ static int post(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem)
 	return sem_post(sem_of(rc, sem)) < 0 ? ipcmp_fail("sem_post", errno) : 0;
 }
 
-/* POSIX: two calls; a semaphore is one counter, never a set. */
-static int unlock_and_post(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem)
+/* POSIX: two calls; a semaphore is one counter, never a set, so there is
+ * no taking or giving two at once (SysV: one semop of two operations). An
+ * uncontended sem_trywait/sem_post stays in user space (a futex word in
+ * the semaphore), so the two calls cost no system call unless someone
+ * sleeps. */
+static int unlock_and_post(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem lock,
+			   enum ipcmp_ring_sem sem)
 {
-	int r = post(rc, IPCMP_RING_LOCK);
+	int r = post(rc, lock);
 
-	return r < 0 || sem == IPCMP_RING_LOCK ? r : post(rc, sem);
+	return r < 0 || sem == lock ? r : post(rc, sem);
 }
 
 /* POSIX: no undo, so no count the kernel keeps: producers register in the
@@ -90,6 +97,7 @@ static const struct ipcmp_ring_prims prims = {
 	.take = take,
 	.post = post,
 	.unlock_and_post = unlock_and_post,
+	.take_and_lock = NULL,
 	.count = NULL,
 	.live = NULL,
 };
@@ -137,7 +145,7 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 {
 	struct posix_shm *s = priv(chan);
 	size_t size = ipcmp_ring_size(attr->msg_max, attr->capacity);
-	unsigned init[NSEMS] = { 1, 0, (unsigned)attr->capacity };
+	unsigned init[NSEMS] = { 1, 0, (unsigned)attr->capacity, 1 };
 	char path[PATH_LEN];
 	int made = 0;                   /* objects made, for the unwind */
 	void *mem;

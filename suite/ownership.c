@@ -24,7 +24,8 @@
 #include "backends.h"
 #include "ringmap.h"
 
-static const char *const suffixes[] = { NULL, "mq", "ring", "lock", "items", "slots", "atomic" };
+static const char *const suffixes[] = { NULL, "mq", "ring", "lock", "items", "slots", "atomic",
+					"takers" };
 
 /* a's channel still opens and answers (nothing has been sent on it). */
 static void intact(const struct ipcmp_ops *a, const char *name, const struct ipcmp_ops *b,
