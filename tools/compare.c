@@ -81,7 +81,8 @@ static const struct {
 		    "posix_fallocate (ftruncate)" } },
 	{ "map", { "shmat", "- (the kernel copies)", "mmap MAP_SHARED", "- (the kernel copies)",
 		 "mmap MAP_SHARED" } },
-	{ "lock", { "semtimedop -1 (SEM_UNDO)", "- (msgsnd is atomic)", "sem_timedwait",
+	{ "lock", { "producers' or consumers' lock: semtimedop -1 (SEM_UNDO), in the same call as the wait",
+		    "- (msgsnd is atomic)", "producers' or consumers' lock: sem_timedwait",
 		    "- (mq_send is atomic)",
 		    "- (CAS on tail or head claims a slot)" } },
 	{ "wait for room", { "semtimedop on free slots", "semtimedop on free slots",
@@ -89,7 +90,8 @@ static const struct {
 			     "spin, then FUTEX_WAIT on room_futex" } },
 	{ "publish", { "memcpy into the ring", "msgsnd", "memcpy into the ring", "mq_timedsend",
 		       "memcpy, release store of the turn" } },
-	{ "wake", { "semop +1 on items", "semop +1 on items", "sem_post on items",
+	{ "wake", { "semop +1 on items, in the same call as the unlock", "semop +1 on items",
+		    "sem_post on items, after the unlock's",
 		    "- (mq_timedsend wakes)",
 		 "FUTEX_WAKE, only if a consumer sleeps" } },
 	{ "wait for data", { "semtimedop on items", "semtimedop, msgrcv", "sem_timedwait on items",
@@ -301,7 +303,7 @@ static void section_api(void)
 	for (size_t i = 0; i < sizeof(api_map) / sizeof(api_map[0]); i++) {
 		printf("%s\n", api_map[i].step);
 		for (size_t b = 0; b < nb; b++)
-			printf("  %-10s %s\n", ipcmp_backends[b]->name, map_call(i, b));
+			printf("  %-12s %s\n", ipcmp_backends[b]->name, map_call(i, b));
 	}
 }
 
