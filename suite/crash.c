@@ -43,7 +43,6 @@
 
 #include "backends.h"
 #include "crashkit.h"
-#include "ringmap.h"
 
 /* The consumer's wait. Before the producer is reaped a timeout is only
  * waited out again; after, nothing more can come, so it need not be long. */
