@@ -10,8 +10,9 @@
  * Each suffix belongs to one backend and one kind of object, and no suffix
  * ends another, so two backends' objects never share a name, whatever dots
  * the channel names hold:
- *   posix-shm  shm_open  /ipcmp.NAME.ring    sem_open /ipcmp.NAME.{lock,items,slots}
+ *   posix-shm  shm_open  /ipcmp.NAME.ring    sem_open /ipcmp.NAME.{lock,items,slots,takers}
  *   posix-mq   mq_open   /ipcmp.NAME         shm_open /ipcmp.NAME.mq
+ *   posix-atomic                                 shm_open /ipcmp.NAME.atomic
  * SysV: both SysV backends key a channel's objects by ipcmp_sysv_key(NAME),
  * so a name is a channel of one of them at a time: the other's create gives
  * -EEXIST and its open and unlink never touch it (its own object is absent).

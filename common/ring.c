@@ -12,19 +12,20 @@
 #define LOAD(x)     __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
 #define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
 
-_Static_assert(sizeof(struct ipcmp_ring_hdr) == 128, "ring header is 128 bytes");
-_Static_assert(offsetof(struct ipcmp_ring_hdr, head) == 72, "head at 72");
+_Static_assert(sizeof(struct ipcmp_ring_hdr) == 3 * IPCMP_RING_LINE, "ring header is 3 lines");
+_Static_assert(offsetof(struct ipcmp_ring_hdr, head) == IPCMP_RING_LINE, "head on line 1");
+_Static_assert(offsetof(struct ipcmp_ring_hdr, tail) == 2 * IPCMP_RING_LINE, "tail on line 2");
 
 #define slot ipcmp_ring_slot
 
-_Static_assert(sizeof(struct ipcmp_ring_slot) == 24, "slot header is 24 bytes");
+_Static_assert(sizeof(struct ipcmp_ring_slot) == 32, "slot header is 32 bytes");
 
 static size_t slot_size(size_t msg_max)
 {
 	return sizeof(struct slot) + ((msg_max + 7) & ~(size_t)7);
 }
 
-static struct slot *slot_at(const struct ipcmp_ring *r, uint64_t i)
+struct slot *ipcmp_ring_slot_at(const struct ipcmp_ring *r, uint64_t i)
 {
 	return (struct slot *)((char *)r->hdr + IPCMP_RING_SLOTS_OFFSET +
 			       (size_t)(i % r->capacity) * r->slot_size);
@@ -42,6 +43,8 @@ void ipcmp_ring_init(struct ipcmp_ring *r, void *mem, size_t size, const char *n
 
 	memset(mem, 0, sizeof(struct ipcmp_ring_top));
 	strncpy(h->name, name, sizeof(h->name) - 1);
+	strncpy(h->seal_name, name, sizeof(h->seal_name) - 1);
+	h->seal_magic = IPCMP_RING_MAGIC;
 	h->version = IPCMP_RING_VERSION;
 	h->msg_max = (uint32_t)msg_max;
 	h->capacity = (uint32_t)capacity;
@@ -54,6 +57,8 @@ void ipcmp_ring_init(struct ipcmp_ring *r, void *mem, size_t size, const char *n
 	r->msg_max = msg_max;
 	r->capacity = capacity;
 	r->slot_size = slot_size(msg_max);
+	for (size_t i = 0; i < capacity; i++)    /* posix-atomic: slot i is free for put i */
+		ipcmp_ring_slot_at(r, i)->turn = (uint32_t)i;
 }
 
 void ipcmp_ring_set_ready(struct ipcmp_ring *r)
@@ -94,6 +99,18 @@ int ipcmp_ring_owned(const void *mem, size_t size, const char *name)
 	if (size < sizeof(*h) || LOAD(h->magic) != IPCMP_RING_MAGIC)
 		return 0;
 	memcpy(stored, h->name, sizeof(stored));
+	stored[sizeof(stored) - 1] = '\0';
+	return strcmp(stored, name) == 0;
+}
+
+int ipcmp_ring_sealed(const void *mem, size_t size, const char *name)
+{
+	const struct ipcmp_ring_hdr *h = mem;
+	char stored[sizeof(h->seal_name)];
+
+	if (size < sizeof(*h) || LOAD(h->seal_magic) != IPCMP_RING_MAGIC)
+		return 0;
+	memcpy(stored, h->seal_name, sizeof(stored));
 	stored[sizeof(stored) - 1] = '\0';
 	return strcmp(stored, name) == 0;
 }
@@ -155,12 +172,60 @@ static uint32_t checksum(const void *buf, size_t len, uint64_t seq)
 	return h;
 }
 
+/*
+ * ring_sane without a lock: head and tail move while they are read. tail
+ * is read first, so head can only have grown since: tail - head is at most
+ * capacity in any honest ring, and may be negative (both moved on).
+ */
+int ipcmp_ring_check(const struct ipcmp_ring *r)
+{
+	struct ipcmp_ring_hdr *h = r->hdr;
+	uint64_t head, tail;
+
+	if (LOAD(h->magic) != IPCMP_RING_MAGIC || LOAD(h->msg_max) != r->msg_max ||
+	    LOAD(h->capacity) != r->capacity)
+		return -EBADMSG;
+	tail = LOAD(h->tail);
+	head = LOAD(h->head);
+	return (int64_t)(tail - head) > (int64_t)r->capacity ? -EBADMSG : 0;
+}
+
+void ipcmp_ring_fill(struct slot *s, const void *buf, size_t len, int producer, uint64_t seq,
+		     int sum)
+{
+	if (len > 0)
+		memcpy(s->data, buf, len);
+	STORE(s->producer, (uint32_t)producer);
+	STORE(s->seq, seq);
+	STORE(s->flags, sum ? IPCMP_SLOT_SUM : 0u);
+	STORE(s->sum, sum ? checksum(buf, len, seq) : 0u);
+	STORE(s->len, (uint32_t)len);
+}
+
+/* The payload is checked in the caller's copy, which no peer can change. */
+ssize_t ipcmp_ring_read(const struct ipcmp_ring *r, const struct slot *s, void *buf, size_t cap,
+			uint32_t *producer, uint64_t *seq)
+{
+	uint32_t len = LOAD(s->len), flags = LOAD(s->flags), sum = LOAD(s->sum);
+
+	*producer = LOAD(s->producer);
+	*seq = LOAD(s->seq);
+	if (len > r->msg_max || *producer >= IPCMP_STREAM_PRODUCERS)
+		return -EBADMSG;            /* corrupt */
+	if (len > cap)
+		return -EMSGSIZE;
+	if (len > 0)
+		memcpy(buf, s->data, len);
+	if ((flags & IPCMP_SLOT_SUM) && checksum(buf, len, *seq) != sum)
+		return -EBADMSG;            /* rewritten in place */
+	return (ssize_t)len;
+}
+
 /* Caller holds the lock and a free slot; producer is its registry place. */
 int ipcmp_ring_put(const struct ipcmp_ring *r, const void *buf, size_t len, int producer,
 		   int sum)
 {
 	uint64_t head, tail, seq;
-	struct slot *s;
 	int rc;
 
 	if ((rc = ring_sane(r, &head, &tail)) < 0)
@@ -170,50 +235,30 @@ int ipcmp_ring_put(const struct ipcmp_ring *r, const void *buf, size_t len, int 
 	if (producer < 0 || producer >= IPCMP_STREAM_PRODUCERS)
 		return -EINVAL;
 	seq = LOAD(r->top->sent[producer]);
-	s = slot_at(r, tail);
-	if (len > 0)
-		memcpy(s->data, buf, len);
-	STORE(s->producer, (uint32_t)producer);
-	STORE(s->seq, seq);
-	STORE(s->flags, sum ? IPCMP_SLOT_SUM : 0u);
-	STORE(s->sum, sum ? checksum(buf, len, seq) : 0u);
-	STORE(s->len, (uint32_t)len);
+	ipcmp_ring_fill(ipcmp_ring_slot_at(r, tail), buf, len, producer, seq, sum);
 	STORE(r->top->sent[producer], seq + 1);
 	STORE(r->hdr->tail, tail + 1);
 	return 0;
 }
 
-/*
- * Caller holds the lock and an item; -EAGAIN: the ring is empty. The
- * payload is checked in the caller's copy, which no peer can change.
- */
+/* Caller holds the lock and an item; -EAGAIN: the ring is empty. */
 ssize_t ipcmp_ring_get(const struct ipcmp_ring *r, void *buf, size_t cap)
 {
 	uint64_t head, tail, seq;
-	uint32_t len, producer, flags, sum;
-	struct slot *s;
+	uint32_t producer;
+	ssize_t n;
 	int rc;
 
 	if ((rc = ring_sane(r, &head, &tail)) < 0)
 		return rc;
 	if (tail == head)
 		return -EAGAIN;
-	s = slot_at(r, head);
-	len = LOAD(s->len);
-	producer = LOAD(s->producer);
-	seq = LOAD(s->seq);
-	flags = LOAD(s->flags);
-	sum = LOAD(s->sum);
-	if (len > r->msg_max || producer >= IPCMP_STREAM_PRODUCERS ||
-	    seq != LOAD(r->top->taken[producer]))
-		return -EBADMSG;            /* corrupt, lost, repeated or reordered */
-	if (len > cap)
-		return -EMSGSIZE;
-	if (len > 0)
-		memcpy(buf, s->data, len);
-	if ((flags & IPCMP_SLOT_SUM) && checksum(buf, len, seq) != sum)
-		return -EBADMSG;            /* rewritten in place */
+	n = ipcmp_ring_read(r, ipcmp_ring_slot_at(r, head), buf, cap, &producer, &seq);
+	if (n < 0)
+		return n;
+	if (seq != LOAD(r->top->taken[producer]))
+		return -EBADMSG;            /* lost, repeated or reordered */
 	STORE(r->top->taken[producer], seq + 1);
 	STORE(r->hdr->head, head + 1);
-	return (ssize_t)len;
+	return n;
 }

@@ -1,7 +1,7 @@
 /*
  * ring.h - the shared-memory ring both shm backends use.
  *
- * Layout: a 128-byte header, the stream's state (common/stream.h: end, abort,
+ * Layout: a header of three IPCMP_RING_LINE lines (identity, head, tail), the stream's state (common/stream.h: end, abort,
  * the producers registered), the sequence numbers, then `capacity` slots of
  * `slot_size` bytes, each a slot header and up to msg_max bytes of payload.
  * head and tail count messages taken and put since create; the slot of
@@ -18,9 +18,12 @@
  * for the object, and keeps its own copy of msg_max, capacity and slot_size;
  * every later read of head, tail or a length is checked before use.
  *
- * The ring does no locking: the protocol (ringchan.c) holds the backend's
- * lock around ipcmp_ring_put and ipcmp_ring_get (a semaphore operation is a
- * full barrier).
+ * The ring does no locking: the protocol (ringchan.c) holds the producers'
+ * lock around ipcmp_ring_put and the consumers' lock around ipcmp_ring_get
+ * (a semaphore operation is a full barrier). The two run at once: put
+ * writes only the slot at tail, which a free slot (ROOM) keeps away from
+ * head, and moves only tail; get reads the slot at head and moves only
+ * head; each publishes its move with a release store.
  */
 #ifndef IPCMP_RING_H
 #define IPCMP_RING_H
@@ -32,8 +35,9 @@
 #include "stream.h"
 
 #define IPCMP_RING_MAGIC   0x52434d49u    /* "IMCR" little-endian */
-#define IPCMP_RING_VERSION 2u
+#define IPCMP_RING_VERSION 3u
 #define IPCMP_RING_MSG_MAX (1u << 20)     /* largest msg_max a ring takes */
+#define IPCMP_RING_LINE 128               /* the unit of false sharing, see the header */
 
 struct ipcmp_ring_hdr {
 	uint32_t magic;            /* IPCMP_RING_MAGIC, written first by the creator */
@@ -43,11 +47,30 @@ struct ipcmp_ring_hdr {
 	uint32_t capacity;
 	uint32_t slot_size;
 	uint32_t ready;            /* written last: fields and semaphores are set up */
-	int32_t locker;            /* the process holding the lock; 0: none or unknown */
-	uint32_t unused;
+	int32_t locker;            /* the producer holding the producers' lock; 0: none or unknown */
+	int32_t getlocker;         /* the consumer holding the consumers' lock; 0: likewise */
+	unsigned char pad0[IPCMP_RING_LINE - 72];
+	/*
+	 * head and tail each on a line of their own (IPCMP_RING_LINE: two
+	 * 64-byte lines, since x86's adjacent-line prefetcher pulls pairs), so
+	 * consumers moving head never invalidate the line producers move tail
+	 * on (false sharing). Beside each, the futex word and the count of
+	 * sleepers of the side that waits for it (posix-atomic; the locked
+	 * rings leave them 0).
+	 */
 	uint64_t head;             /* messages taken */
+	uint32_t data_waiters;     /* consumers asleep on data_futex */
+	uint32_t data_futex;       /* bumped when a message or the end is published */
+	unsigned char pad1[IPCMP_RING_LINE - 16];
 	uint64_t tail;             /* messages put */
-	unsigned char pad[128 - 88];
+	uint32_t room_waiters;     /* producers asleep on room_futex */
+	uint32_t room_futex;       /* bumped when a slot is freed */
+	/* A second copy of magic and name, away from the first line: a ring
+	 * of one object (posix-atomic) whose header was overwritten is told
+	 * from a foreign object by it (unlink: IPCMP_DAMAGED, not -EPROTO). */
+	uint32_t seal_magic;
+	char seal_name[40];
+	unsigned char pad2[IPCMP_RING_LINE - 60];
 };
 
 /* What follows the header: the stream, the sequence numbers, then the slots. */
@@ -65,6 +88,11 @@ struct ipcmp_ring_slot {
 	uint32_t producer;         /* the producer's place in the registry */
 	uint32_t flags;            /* IPCMP_SLOT_SUM */
 	uint64_t seq;              /* the producer's sequence number */
+	/* posix-atomic (common/atomicring.c): the slot's turn, Vyukov's cell
+	 * sequence (pos: free for the put of message pos; pos + 1: message pos
+	 * published), and the process that last claimed it. */
+	uint32_t turn;
+	int32_t claimer;
 	unsigned char data[];
 };
 
@@ -89,9 +117,21 @@ void ipcmp_ring_init(struct ipcmp_ring *r, void *mem, size_t size, const char *n
 void ipcmp_ring_set_ready(struct ipcmp_ring *r);
 int ipcmp_ring_wait_ready(void *mem, size_t size);
 int ipcmp_ring_owned(const void *mem, size_t size, const char *name);
+int ipcmp_ring_sealed(const void *mem, size_t size, const char *name);   /* the seal says ours */
 int ipcmp_ring_attach(struct ipcmp_ring *r, void *mem, size_t size, const char *name);
 int ipcmp_ring_put(const struct ipcmp_ring *r, const void *buf, size_t len, int producer,
 		   int checksum);
 ssize_t ipcmp_ring_get(const struct ipcmp_ring *r, void *buf, size_t cap);
+
+/* The parts of put and get a lock-free ring shares (common/atomicring.c). */
+struct ipcmp_ring_slot *ipcmp_ring_slot_at(const struct ipcmp_ring *r, uint64_t i);
+int ipcmp_ring_check(const struct ipcmp_ring *r);
+void ipcmp_ring_fill(struct ipcmp_ring_slot *s, const void *buf, size_t len, int producer,
+		     uint64_t seq, int sum);
+/* Copies the message out and checks its length and checksum (not its
+ * sequence number); its producer's place and sequence number in *producer
+ * and *seq. */
+ssize_t ipcmp_ring_read(const struct ipcmp_ring *r, const struct ipcmp_ring_slot *s, void *buf,
+			size_t cap, uint32_t *producer, uint64_t *seq);
 
 #endif

@@ -1,9 +1,10 @@
 /*
  * ringchan.c - the stream protocol over a shared-memory ring (ringchan.h).
  *
- * send: wait for ROOM, lock, copy into the slot at tail, publish (unlock
- * and post DATA). recv: wait for DATA, lock, copy out of the slot at head,
- * unlock and post ROOM. The end or abort of the stream is decided in the
+ * send: wait for ROOM, take the producers' lock, copy into the slot at
+ * tail, publish (unlock and post DATA). recv: wait for DATA, take the
+ * consumers' lock, copy out of the slot at head, unlock and post ROOM. The
+ * two locks are apart, so a producer never waits for a consumer's copy. The end or abort of the stream is decided in the
  * stream's word (stream.c) and announced by one extra DATA post with the
  * ring empty: the token, which every consumer that takes it posts again.
  *
@@ -65,30 +66,38 @@ static int passed(clockid_t clock, const struct timespec *deadline)
 	return ipcmp_remaining(deadline, clock, &left) < 0;
 }
 
+static int32_t *holder_of(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem lock)
+{
+	return lock == IPCMP_RING_LOCK ? &rc->ring.hdr->locker : &rc->ring.hdr->getlocker;
+}
+
 /*
- * The lock, until deadline + LOCK_MARGIN_MS. SysV: the kernel frees the
- * lock of a holder that dies (SEM_UNDO). POSIX: nothing does, so a holder
- * records its pid, and a waiter that finds it dead says the channel is
- * broken (-ENOTRECOVERABLE) at once. A holder that died before it could
- * record itself is not told from a slow one: the wait runs out.
+ * A lock (the producers' or the consumers'), until deadline +
+ * LOCK_MARGIN_MS. SysV: the kernel frees the lock of a holder that dies
+ * (SEM_UNDO). POSIX: nothing does, so a holder records its pid, and a
+ * waiter that finds it dead says the channel is broken (-ENOTRECOVERABLE)
+ * at once. A holder that died before it could record itself is not told
+ * from a slow one: the wait runs out.
  */
-static int lock(struct ipcmp_ringchan *rc, const struct timespec *deadline)
+static int lock(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem which,
+		const struct timespec *deadline)
 {
 	const struct ipcmp_ring_prims *p = rc->prims;
 	struct timespec hard = *deadline, slice;
+	int32_t *holder_at = holder_of(rc, which);
 	pid_t holder;
 	int r;
 
 	add_ms(&hard, LOCK_MARGIN_MS);
 	for (;;) {
 		slice = slice_end(p->clock, &hard, LOCK_SLICE_MS);
-		if ((r = p->take(rc, IPCMP_RING_LOCK, &slice)) == 0) {
-			STORE(rc->ring.hdr->locker, (int32_t)getpid());
+		if ((r = p->take(rc, which, &slice)) == 0) {
+			STORE(*holder_at, (int32_t)getpid());
 			return 0;
 		}
 		if (r != -ETIMEDOUT)
 			return r;
-		holder = LOAD(rc->ring.hdr->locker);
+		holder = LOAD(*holder_at);
 		if (holder != 0 && !ipcmp_pid_alive(holder, 0))
 			return -ENOTRECOVERABLE;
 		if (passed(p->clock, &hard))
@@ -96,10 +105,37 @@ static int lock(struct ipcmp_ringchan *rc, const struct timespec *deadline)
 	}
 }
 
-static int unlock_and_post(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem)
+static int unlock_and_post(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem which,
+			   enum ipcmp_ring_sem sem)
 {
-	STORE(rc->ring.hdr->locker, 0);
-	return rc->prims->unlock_and_post(rc, sem);
+	STORE(*holder_of(rc, which), 0);
+	return rc->prims->unlock_and_post(rc, which, sem);
+}
+
+/*
+ * A unit of sem, then the lock. SysV: one semtimedop of two operations,
+ * which the kernel applies both or neither (a sleeper is woken only when
+ * both can be taken), so the slot or message and the lock come together.
+ * POSIX: a semaphore is one counter and there is no operation on two: take
+ * one, then the other, and give the first back if the second fails.
+ * 0: both are held; -errno: neither.
+ */
+static int take_then_lock(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem,
+			  enum ipcmp_ring_sem which, const struct timespec *wait,
+			  const struct timespec *deadline)
+{
+	const struct ipcmp_ring_prims *p = rc->prims;
+	int r;
+
+	if (p->take_and_lock != NULL)
+		return p->take_and_lock(rc, sem, which, wait);
+	if ((r = p->take(rc, sem, wait)) < 0)
+		return r;
+	if ((r = lock(rc, which, deadline)) < 0) {
+		p->post(rc, sem);
+		return r;
+	}
+	return 0;
 }
 
 static int live(void *arg)
@@ -144,41 +180,40 @@ int ipcmp_ringchan_send(struct ipcmp_chan *chan, const void *buf, size_t len, in
 	int r;
 
 	ipcmp_deadline(&deadline, p->clock, timeout_ms);
-	if ((r = p->take(rc, IPCMP_RING_ROOM, timeout_ms > 0 ? &deadline : NULL)) < 0)
-		return r;
-	if ((r = lock(rc, &deadline)) < 0) {
-		p->post(rc, IPCMP_RING_ROOM);
+	r = take_then_lock(rc, IPCMP_RING_ROOM, IPCMP_RING_LOCK, timeout_ms > 0 ? &deadline : NULL,
+			   &deadline);
+	if (r < 0)
 		return r == -ETIMEDOUT && timeout_ms == 0 ? -EAGAIN : r;
-	}
 	if ((r = ipcmp_ring_put(&rc->ring, buf, len, rc->member.slot,
 				chan->flags & IPCMP_CHECKSUM)) < 0) {
-		unlock_and_post(rc, IPCMP_RING_ROOM);
+		unlock_and_post(rc, IPCMP_RING_LOCK, IPCMP_RING_ROOM);
 		return r;
 	}
-	return unlock_and_post(rc, IPCMP_RING_DATA);
+	return unlock_and_post(rc, IPCMP_RING_LOCK, IPCMP_RING_DATA);
 }
 
-/* Under the lock, the message at head. had_item: the caller took a DATA
- * unit for it, to be given back if there is no good message. -EAGAIN: the
- * ring is empty. */
+/* Under the consumers' lock, the message at head. had_item: the caller took
+ * a DATA unit for it, to be given back if there is no good message. locked:
+ * the caller holds the lock already. -EAGAIN: the ring is empty. */
 static ssize_t take_message(struct ipcmp_ringchan *rc, void *buf, size_t cap,
-			    const struct timespec *deadline, int had_item)
+			    const struct timespec *deadline, int had_item, int locked)
 {
 	ssize_t n;
 	int r;
 
-	if ((r = lock(rc, deadline)) < 0) {
+	if (!locked && (r = lock(rc, IPCMP_RING_GETLOCK, deadline)) < 0) {
 		if (had_item)
 			rc->prims->post(rc, IPCMP_RING_DATA);
 		return r;
 	}
 	n = ipcmp_ring_get(&rc->ring, buf, cap);
 	if (n >= 0) {
-		r = unlock_and_post(rc, IPCMP_RING_ROOM);
+		r = unlock_and_post(rc, IPCMP_RING_GETLOCK, IPCMP_RING_ROOM);
 		return r < 0 ? r : n;
 	}
 	/* corrupt: the message stays, and so does its item */
-	unlock_and_post(rc, n != -EAGAIN && had_item ? IPCMP_RING_DATA : IPCMP_RING_LOCK);
+	unlock_and_post(rc, IPCMP_RING_GETLOCK,
+			n != -EAGAIN && had_item ? IPCMP_RING_DATA : IPCMP_RING_GETLOCK);
 	return n;
 }
 
@@ -188,18 +223,21 @@ ssize_t ipcmp_ringchan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int 
 	const struct ipcmp_ring_prims *p = rc->prims;
 	struct timespec deadline, slice;
 	ssize_t n;
-	int r, st, moved;
+	int r, st, moved, locked = p->take_and_lock != NULL;
 
 	ipcmp_deadline(&deadline, p->clock, timeout_ms);
 	for (;;) {
+		/* SysV: the item and the consumers' lock in one semop */
 		if (timeout_ms == 0) {
-			r = p->take(rc, IPCMP_RING_DATA, NULL);
+			r = locked ? p->take_and_lock(rc, IPCMP_RING_DATA, IPCMP_RING_GETLOCK, NULL) :
+				     p->take(rc, IPCMP_RING_DATA, NULL);
 		} else {
 			slice = slice_end(p->clock, &deadline, SLICE_MS);
-			r = p->take(rc, IPCMP_RING_DATA, &slice);
+			r = locked ? p->take_and_lock(rc, IPCMP_RING_DATA, IPCMP_RING_GETLOCK, &slice) :
+				     p->take(rc, IPCMP_RING_DATA, &slice);
 		}
 		if (r == 0) {
-			n = take_message(rc, buf, cap, &deadline, 1);
+			n = take_message(rc, buf, cap, &deadline, 1, locked);
 			if (n != -EAGAIN)
 				return n == -ETIMEDOUT && timeout_ms == 0 ? -EAGAIN : n;
 			/* an item and an empty ring: the token, or a stale item
@@ -216,7 +254,7 @@ ssize_t ipcmp_ringchan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int 
 			 * may have died between publishing and posting DATA) */
 			if (r == 0)
 				p->post(rc, IPCMP_RING_DATA);   /* pass the token on */
-			n = take_message(rc, buf, cap, &deadline, 0);
+			n = take_message(rc, buf, cap, &deadline, 0, 0);
 			if (n == -EAGAIN && st == IPCMP_ABORTED)
 				chan->aborter = ipcmp_stream_aborter(rc->ring.stream);
 			return n == -EAGAIN ? st : n == -ETIMEDOUT && timeout_ms == 0 ? -EAGAIN : n;

@@ -8,11 +8,11 @@
  * Redis's ae_epoll.c and ae_kqueue.c supply only their system's calls to
  * ae.c: sysv/sysv_shm.c and posix/posix_shm.c are one table each.
  *
- * Three counters, whatever a family makes them of: LOCK (1 when free),
- * DATA (messages a consumer may take) and ROOM (free slots). A ring whose
- * producers serialize only among themselves would have a second lock; a
- * lock-free ring (C11 atomics, futex waits) implements take and post on
- * words in the mapping.
+ * Four counters, whatever a family makes them of: LOCK, the producers'
+ * lock, and GETLOCK, the consumers' (1 when free), DATA (messages a
+ * consumer may take) and ROOM (free slots). Producers serialize only among
+ * producers and consumers among consumers: a producer never waits for a
+ * consumer's copy. The lock-free ring (atomicring.c) needs none of this.
  */
 #ifndef IPCMP_RINGCHAN_H
 #define IPCMP_RINGCHAN_H
@@ -22,7 +22,7 @@
 #include "ring.h"
 #include "stream.h"
 
-enum ipcmp_ring_sem { IPCMP_RING_LOCK, IPCMP_RING_DATA, IPCMP_RING_ROOM };
+enum ipcmp_ring_sem { IPCMP_RING_LOCK, IPCMP_RING_DATA, IPCMP_RING_ROOM, IPCMP_RING_GETLOCK };
 
 struct ipcmp_ringchan;
 
@@ -32,8 +32,13 @@ struct ipcmp_ring_prims {
 	 * not wait). 0, -EAGAIN (NULL), -ETIMEDOUT, -EIDRM (removed), -errno. */
 	int (*take)(struct ipcmp_ringchan *, enum ipcmp_ring_sem, const struct timespec *deadline);
 	int (*post)(struct ipcmp_ringchan *, enum ipcmp_ring_sem);
-	/* Releases LOCK and posts sem (LOCK: nothing more). */
-	int (*unlock_and_post)(struct ipcmp_ringchan *, enum ipcmp_ring_sem);
+	/* Releases lock (LOCK or GETLOCK) and posts sem (sem == lock: nothing more). */
+	int (*unlock_and_post)(struct ipcmp_ringchan *, enum ipcmp_ring_sem lock,
+			       enum ipcmp_ring_sem sem);
+	/* Waits for one unit of sem AND the lock, as one atomic operation, or
+	 * NULL: the family has none, and ringchan.c takes one, then the other. */
+	int (*take_and_lock)(struct ipcmp_ringchan *, enum ipcmp_ring_sem sem,
+			     enum ipcmp_ring_sem lock, const struct timespec *deadline);
 	/* Counts a producer in or out in the kernel, undone if it dies; with
 	 * live(), the kernel's count. NULL: no undo, the registry tells. */
 	int (*count)(struct ipcmp_ringchan *, int delta);

@@ -1,9 +1,9 @@
 /*
  * posix_shm.c - the channel over POSIX shared memory and named semaphores.
  *
- * One object (shm_open, mmap) holds the ring of common/ring.h; three named
+ * One object (shm_open, mmap) holds the ring of common/ring.h; four named
  * semaphores (sem_open, sem_timedwait) guard it, all named from the channel
- * by ipcmp_posix_name: /ipcmp.NAME.ring and /ipcmp.NAME.{lock,items,slots}.
+ * by ipcmp_posix_name: /ipcmp.NAME.ring and /ipcmp.NAME.{lock,items,slots,takers}.
  * Read it beside sysv/sysv_shm.c: the same functions in the same order, so
  * each call faces its System V counterpart.
  *
@@ -24,10 +24,12 @@
 #include "ipcmp.h"
 #include "ringchan.h"
 
-/* LOCK, ITEMS and SLOTS are the protocol's LOCK, DATA and ROOM (ringchan.h). */
-enum { LOCK = IPCMP_RING_LOCK, ITEMS = IPCMP_RING_DATA, SLOTS = IPCMP_RING_ROOM, NSEMS };
+/* LOCK, ITEMS, SLOTS and TAKERS are the protocol's LOCK (the producers'),
+ * DATA, ROOM and GETLOCK (the consumers' lock) (ringchan.h). */
+enum { LOCK = IPCMP_RING_LOCK, ITEMS = IPCMP_RING_DATA, SLOTS = IPCMP_RING_ROOM,
+       TAKERS = IPCMP_RING_GETLOCK, NSEMS };
 
-static const char *const sem_suffix[NSEMS] = { "lock", "items", "slots" };
+static const char *const sem_suffix[NSEMS] = { "lock", "items", "slots", "takers" };
 
 #define PATH_LEN (sizeof(IPCMP_POSIX_PREFIX) + IPCMP_NAME_MAX + 8)
 
@@ -75,12 +77,17 @@ static int post(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem)
 	return sem_post(sem_of(rc, sem)) < 0 ? ipcmp_fail("sem_post", errno) : 0;
 }
 
-/* POSIX: two calls; a semaphore is one counter, never a set. */
-static int unlock_and_post(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem)
+/* POSIX: two calls; a semaphore is one counter, never a set, so there is
+ * no taking or giving two at once (SysV: one semop of two operations). An
+ * uncontended sem_trywait/sem_post stays in user space (a futex word in
+ * the semaphore), so the two calls cost no system call unless someone
+ * sleeps. */
+static int unlock_and_post(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem lock,
+			   enum ipcmp_ring_sem sem)
 {
-	int r = post(rc, IPCMP_RING_LOCK);
+	int r = post(rc, lock);
 
-	return r < 0 || sem == IPCMP_RING_LOCK ? r : post(rc, sem);
+	return r < 0 || sem == lock ? r : post(rc, sem);
 }
 
 /* POSIX: no undo, so no count the kernel keeps: producers register in the
@@ -90,6 +97,7 @@ static const struct ipcmp_ring_prims prims = {
 	.take = take,
 	.post = post,
 	.unlock_and_post = unlock_and_post,
+	.take_and_lock = NULL,
 	.count = NULL,
 	.live = NULL,
 };
@@ -137,7 +145,7 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 {
 	struct posix_shm *s = priv(chan);
 	size_t size = ipcmp_ring_size(attr->msg_max, attr->capacity);
-	unsigned init[NSEMS] = { 1, 0, (unsigned)attr->capacity };
+	unsigned init[NSEMS] = { 1, 0, (unsigned)attr->capacity, 1 };
 	char path[PATH_LEN];
 	int made = 0;                   /* objects made, for the unwind */
 	void *mem;
@@ -381,13 +389,13 @@ static int chan_owns(const char *kind, const char *object, long id, char *channe
 
 /* The API map (ipcmp compare): the calls above, step by step. */
 static const struct ipcmp_step steps[IPCMP_STEPS] = {
-	[IPCMP_STEP_CREATE] = { "shm_open, posix_fallocate, mmap, sem_open", "O_CREAT|O_EXCL: /ipcmp.NAME.ring, .lock, .items, .slots; ready last" },
+	[IPCMP_STEP_CREATE] = { "shm_open, posix_fallocate, mmap, sem_open", "O_CREAT|O_EXCL: /ipcmp.NAME.ring, .lock, .items, .slots, .takers; ready last" },
 	[IPCMP_STEP_OPEN] = { "shm_open, fstat, mmap, sem_open", "the size from fstat" },
 	[IPCMP_STEP_SIZE] = { "posix_fallocate", "reserves the pages (ftruncate would not)" },
 	[IPCMP_STEP_MAP] = { "mmap", "MAP_SHARED" },
 	[IPCMP_STEP_OWNS] = { "", "by name: /ipcmp.NAME.ring and its semaphores (common/names.c)" },
 	[IPCMP_STEP_JOIN] = { "", "no call: the stream word (compare-and-swap); pid and start time in the ring's registry" },
-	[IPCMP_STEP_LOCK] = { "sem_timedwait", "the holder writes its pid in the ring" },
+	[IPCMP_STEP_LOCK] = { "sem_timedwait", "the producers' .lock or the consumers' .takers, after the wait for slots or items (no call takes two); the holder writes its pid in the ring" },
 	[IPCMP_STEP_ROOM] = { "sem_timedwait", "on slots" },
 	[IPCMP_STEP_PUBLISH] = { "memcpy", "into the ring, with sequence number and checksum (common/ring.c)" },
 	[IPCMP_STEP_WAKE] = { "sem_post", "lock, then items: two calls" },

@@ -93,14 +93,16 @@ static int called(const char *backend_text, const char *const *common_text, cons
 
 Test(api_map, named_calls_are_made)
 {
-	static const char *const protocol[] = { "common/ring.c", "common/ringchan.c", "common/stream.c" };
-	const char *common_text[4] = { NULL };
+	static const char *const protocol[] = { "common/ring.c", "common/ringchan.c", "common/stream.c",
+						 "common/atomicring.c" };
+#define NPROTOCOL (sizeof(protocol) / sizeof(protocol[0]))
+	const char *common_text[NPROTOCOL + 1] = { NULL };     /* NULL-terminated */
 	char path[64];
 
 	if (access("common/ipcmp.h", R_OK) < 0)
 		cr_skip("api_map: the sources are not in the current directory (run from the "
 			"repository's top): cannot read the calls the code makes");
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < NPROTOCOL; i++)
 		cr_assert(ne(ptr, (void *)(common_text[i] = slurp(protocol[i])), NULL), "read %s",
 			  protocol[i]);
 	for (size_t b = 0; ipcmp_backends[b] != NULL; b++) {
@@ -132,6 +134,6 @@ Test(api_map, named_calls_are_made)
 		}
 		free(text);
 	}
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < NPROTOCOL; i++)
 		free((void *)common_text[i]);
 }

@@ -326,7 +326,7 @@ static void remove_part(const struct ipcmp_ops *ops, const char *name)
  * handle; a handle open from before closes safely; unlink removes the rest
  * and says the channel was damaged (IPCMP_DAMAGED).
  */
-BACKEND_TEST_ON(IPCMP_SUITE_SHM_BACKENDS, half_open_channel)
+BACKEND_TEST_ON(IPCMP_SUITE_LOCKED_SHM_BACKENDS, half_open_channel)
 {
 	const char *name = fixture_name();
 	struct ipcmp_chan *c, *p, *x = (struct ipcmp_chan *)&x;
@@ -361,7 +361,7 @@ BACKEND_TEST_ON(IPCMP_SUITE_SHM_BACKENDS, half_open_channel)
  * exists) removes what it made and nothing else; it must fail: creation is
  * exclusive (IPC_EXCL / O_EXCL), so a stale object is never adopted.
  */
-BACKEND_TEST_ON(IPCMP_SUITE_SHM_BACKENDS, half_made_create)
+BACKEND_TEST_ON(IPCMP_SUITE_LOCKED_SHM_BACKENDS, half_made_create)
 {
 	const char *name = fixture_name();
 	char path[IPCMP_NAME_MAX + 32];

@@ -13,22 +13,21 @@
  *             kernel undoes it, and fewer live producers than joined ones
  *             is a death. A lock it held is given back.
  *   POSIX:    nothing is undone; the producer registered its pid, and the
- *             consumer, its wait stalled, finds it dead. posix-shm only:
- *             -ENOTRECOVERABLE when it died holding the lock (its pid is
- *             recorded with the lock, and found dead), or, killed between
- *             taking the lock and recording itself, -ETIMEDOUT (checked).
+ *             consumer, its wait stalled, finds it dead. A lock it held
+ *             is the producers' lock, which consumers never take.
  * The consumer never hangs: it is a child collected within a bound.
  *
  * A consumer killed mid-stream. The producer's send times out once the
  * channel is full (-ETIMEDOUT), and a new consumer opens the channel and
  * continues where the dead one stopped (at most the one message it had
- * taken is gone), or, posix-shm when the dead consumer held the lock, both
- * get -ENOTRECOVERABLE.
+ * taken is gone), or, posix-shm when the dead consumer held the consumers'
+ * lock, gets -ENOTRECOVERABLE (producers never take that lock).
  *
- * A lock holder killed (shm backends, caught inside the lock with SIGSTOP,
- * then SIGKILLed): SysV's SEM_UNDO gives the lock back, and the stream is
- * aborted; POSIX has no undo, the lock stays taken, and the next operation
- * finds its recorded holder dead: -ENOTRECOVERABLE.
+ * A producer killed holding the producers' lock (shm backends, caught
+ * inside the lock with SIGSTOP, then SIGKILLed): SysV's SEM_UNDO gives the
+ * lock back, POSIX has no undo and the lock stays taken; consumers never
+ * take it, so on both they get every message, then IPCMP_ABORTED. (A
+ * further producer would find the holder dead: -ENOTRECOVERABLE.)
  *
  * A producer stopped at a step of the protocol, then killed (stop_points):
  * the windows a random kill almost never hits, reached on purpose. The
@@ -181,34 +180,18 @@ static _Noreturn void surviving_consumer(const struct ipcmp_ops *ops, const char
 	child_exit();
 }
 
-/* The outcome after the last message (see the top of the file); 1 when the
- * channel is broken (posix-shm: the producer died holding the lock). */
-static int assert_producer_death_outcome(const struct ipcmp_ops *ops, const char *name,
-					 const struct prun *r, int run)
+/* The outcome after the last message (see the top of the file). Consumers
+ * never take the producers' lock, so a producer that died holding it
+ * changes nothing for them (posix-shm included). */
+static void assert_producer_death_outcome(const struct ipcmp_ops *ops, const struct prun *r,
+					  int run)
 {
-	long rc = r->final_rc;
-
-	if (rc == -ENOTRECOVERABLE && is_posix_shm(ops))
-		return 1;
-	if (rc == -ETIMEDOUT && is_posix_shm(ops)) {
-		/* killed between taking the lock and recording itself: the
-		 * lock is taken and nobody is named as its holder */
-		size_t size = 0;
-		int err = 0, v = kit_lock_value(ops, name);
-		struct ipcmp_ring_hdr *h = ringmap_open(ops, name, &size, &err);
-		int32_t locker = h != NULL ? h->locker : -1;
-
-		ringmap_close(ops, h, size);
-		cr_assert(v == 0 && locker == 0, "%s: run %d: -ETIMEDOUT after the producer was "
-			  "killed, with the lock %d and its holder %d (want IPCMP_ABORTED)",
-			  ops->name, run, v, (int)locker);
-		return 1;
-	}
-	cr_assert(eq(long, rc, (long)IPCMP_ABORTED), "%s: run %d: after the producer was killed "
-		  "(%llu sent, %llu received): %s, want IPCMP_ABORTED%s", ops->name, run,
-		  (unsigned long long)r->sent, (unsigned long long)r->got, ipcmp_strerror((int)rc),
-		  is_posix_shm(ops) ? " or -ENOTRECOVERABLE (it held the lock)" : "");
-	return 0;
+	cr_assert(eq(long, r->final_rc, (long)IPCMP_ABORTED), "%s: run %d: after the producer "
+		  "was killed (%llu sent, %llu received): %s, want IPCMP_ABORTED", ops->name, run,
+		  (unsigned long long)r->sent, (unsigned long long)r->got,
+		  ipcmp_strerror((int)r->final_rc));
+	cr_assert(ge(u64, r->got, r->sent), "%s: run %d: %llu messages fully sent, %llu received",
+		  ops->name, run, (unsigned long long)r->sent, (unsigned long long)r->got);
 }
 
 BACKEND_TEST(producer_killed, .timeout = 240)
@@ -217,15 +200,14 @@ BACKEND_TEST(producer_killed, .timeout = 240)
 	size_t runs = fixture_scale(100, 5), cap = capacity_for(ops, 8);
 	unsigned delay_us = (unsigned)fixture_scale(3000, 100000);
 	struct prun *r = kit_shared(sizeof(*r));
-	int broken = 0, run;
 	long start = kit_now_ms();
+	int run;
 
 	kit_seed_print(ops->name, "producer_killed");
 	cr_assert(ne(ptr, r, NULL), "%s: mmap", ops->name);
 	for (run = 0; run < (int)runs && (run < 5 || budget_left(start)); run++) {
 		struct ipcmp_chan *c = chan_create_ok(ops, name, MSG_MAX, cap, 0);
 		pid_t cons, prod;
-		int is_broken;
 
 		chan_close_ok(c);
 		memset(r, 0, sizeof(*r));
@@ -250,21 +232,13 @@ BACKEND_TEST(producer_killed, .timeout = 240)
 			  ops->name, run, r->corrupt);
 		cr_assert(eq(int, r->disorder, 0), "%s: run %d: message %llu out of order",
 			  ops->name, run, (unsigned long long)r->disorder_seq);
-		is_broken = assert_producer_death_outcome(ops, name, r, run);
-		broken += is_broken;
-		if (!is_broken)
-			cr_assert(ge(u64, r->got, r->sent), "%s: run %d: %llu messages fully sent, "
-				  "%llu received", ops->name, run, (unsigned long long)r->sent,
-				  (unsigned long long)r->got);
-		/* broken (posix-shm): what was in the ring when the lock holder
-		 * died is not delivered; the consumer is told instead */
+		assert_producer_death_outcome(ops, r, run);
 		cr_assert(le(u64, r->got, r->sent + 1), "%s: run %d: %llu received, only %llu sent "
 			  "(+1 in flight)", ops->name, run, (unsigned long long)r->got,
 			  (unsigned long long)r->sent);
 		run_cleanup(ops, name, run + 1 == (int)runs || !budget_left(start));
 	}
-	cr_log_info("%s: producer_killed: %d runs, %d with the lock held (-ENOTRECOVERABLE)",
-		    ops->name, run, broken);
+	cr_log_info("%s: producer_killed: %d runs", ops->name, run);
 	kit_unshare(r, sizeof(*r));
 }
 
@@ -312,8 +286,8 @@ static void send_seq(const struct ipcmp_ops *ops, struct ipcmp_chan *p, uint64_t
  * the channel is full, and a new consumer takes over: it gets the messages
  * from where the dead one stopped (the one it may have taken unrecorded
  * aside), in order, then the producer's further messages, then end of
- * stream. posix-shm, when the dead consumer held the lock: the send and the
- * new consumer both get -ENOTRECOVERABLE.
+ * stream. posix-shm, when the dead consumer held the consumers' lock: the
+ * new consumer gets -ENOTRECOVERABLE; the producer's sends only time out.
  */
 BACKEND_TEST(consumer_killed, .timeout = 240)
 {
@@ -360,24 +334,10 @@ BACKEND_TEST(consumer_killed, .timeout = 240)
 				  "consumer died, capacity %zu", ops->name, run,
 				  (unsigned long long)(seq - k + 1), cap);
 		}
-		q = chan_open_ok(ops, name, IPCMP_CONSUMER);
-		if (rc == -ENOTRECOVERABLE && is_posix_shm(ops)) {
-			/* POSIX: the dead consumer's lock is never given back */
-			broken++;
-			n = ipcmp_recv(q, cbuf, sizeof(cbuf), FINAL_WAIT_MS);
-			cr_assert(eq(long, (long)n, -ENOTRECOVERABLE), "%s: run %d: new consumer on a "
-				  "channel whose lock holder died: %s", ops->name, run,
-				  n < 0 ? ipcmp_strerror((int)n) : "a message");
-			chan_close_ok(q);
-			rc = ipcmp_close(p);     /* leaving needs the lock: broken too */
-			cr_assert(eq(int, rc, -ENOTRECOVERABLE), "%s: run %d: producer close on a "
-				  "broken channel: %s", ops->name, run, ipcmp_strerror(rc));
-			run_cleanup(ops, name, 0);
-			continue;
-		}
+		/* producers never take the consumers' lock */
 		cr_assert(eq(int, rc, -ETIMEDOUT), "%s: run %d: send with the consumer dead and the "
-			  "channel full: %s, want -ETIMEDOUT%s", ops->name, run, ipcmp_strerror(rc),
-			  kit_is_sysv(ops) ? " (SEM_UNDO gave back a lock it held)" : "");
+			  "channel full: %s, want -ETIMEDOUT", ops->name, run, ipcmp_strerror(rc));
+		q = chan_open_ok(ops, name, IPCMP_CONSUMER);
 		/* the new consumer continues: first what is in the channel... */
 		next = a_got;
 		for (;;) {
@@ -396,6 +356,15 @@ BACKEND_TEST(consumer_killed, .timeout = 240)
 				  "%llu (the dead one had %llu)", ops->name, run, (long long)s,
 				  (unsigned long long)next, (unsigned long long)a_got);
 			next++;
+		}
+		if (n == -ENOTRECOVERABLE && is_posix_shm(ops) && next == a_got) {
+			/* POSIX: the dead consumer held the consumers' lock,
+			 * which is never given back; producers are unaffected */
+			broken++;
+			chan_close_ok(q);
+			chan_close_ok(p);
+			run_cleanup(ops, name, 0);
+			continue;
 		}
 		cr_assert(eq(long, (long)n, -ETIMEDOUT), "%s: run %d: new consumer, channel drained, "
 			  "producer open: %s", ops->name, run, ipcmp_strerror((int)n));
@@ -483,15 +452,15 @@ static int kill_inside_lock(const struct ipcmp_ops *ops, const char *name, pid_t
 }
 
 /*
- * A producer SIGKILLed while it holds the ring's lock (caught there with
- * SIGSTOP, checked, then killed). System V: the kernel undoes its SEM_UNDO
- * semops, so the lock is free, the consumer gets every message sent, and
- * IPCMP_ABORTED (the producer count is undone too: a death). POSIX: a named
- * semaphore has no undo; the lock stays taken and the consumer's next call
- * finds the recorded holder dead: -ENOTRECOVERABLE, the channel is broken,
- * said at once, clearly, instead of hanging.
+ * A producer SIGKILLed while it holds the producers' lock (caught there
+ * with SIGSTOP, checked, then killed). System V: the kernel undoes its
+ * SEM_UNDO semops, so the lock is free (value 1). POSIX: a named semaphore
+ * has no undo; the lock stays taken (value 0). Either way consumers never
+ * take the producers' lock (split locks): the consumer gets every message
+ * sent, and IPCMP_ABORTED (the death is seen by the kernel's count or the
+ * registry), not -ENOTRECOVERABLE.
  */
-BACKEND_TEST_ON(IPCMP_SUITE_SHM_BACKENDS, lock_holder_killed, .timeout = 240)
+BACKEND_TEST_ON(IPCMP_SUITE_LOCKED_SHM_BACKENDS, lock_holder_killed, .timeout = 240)
 {
 	const char *name = fixture_name();
 	struct prun *r = kit_shared(sizeof(*r));
@@ -522,30 +491,26 @@ BACKEND_TEST_ON(IPCMP_SUITE_SHM_BACKENDS, lock_holder_killed, .timeout = 240)
 		  "the lock", ops->name, tries);
 	v = kit_lock_value(ops, name);
 	q = chan_open_ok(ops, name, IPCMP_CONSUMER);
-	if (kit_is_sysv(ops)) {
+	if (kit_is_sysv(ops))
 		cr_assert(eq(int, v, 1), "%s: lock value %d after its holder died, want 1 "
 			  "(SEM_UNDO)", ops->name, v);
-		while ((n = ipcmp_recv(q, buf, BIG_MSG, FINAL_WAIT_MS)) >= 0) {
-			cr_assert(eq(long, (long)n, (long)BIG_MSG), "%s: message %llu: length",
-				  ops->name, (unsigned long long)got);
-			cr_assert(eq(int, payload_check(buf, BIG_MSG, got), 0), "%s: message %llu: "
-				  "torn or corrupt", ops->name, (unsigned long long)got);
-			got++;
-		}
-		cr_assert(ge(u64, got, r->sent), "%s: %llu messages fully sent, %llu received",
-			  ops->name, (unsigned long long)r->sent, (unsigned long long)got);
-		cr_assert(le(u64, got, r->sent + 1), "%s: %llu received, %llu sent (+1 in flight)",
-			  ops->name, (unsigned long long)got, (unsigned long long)r->sent);
-		cr_assert(eq(long, (long)n, (long)IPCMP_ABORTED), "%s: after a lock holder's death: "
-			  "%s, want IPCMP_ABORTED", ops->name, ipcmp_strerror((int)n));
-	} else {
+	else
 		cr_assert(eq(int, v, 0), "%s: lock value %d after its holder died, want 0 (POSIX "
 			  "semaphores have no undo)", ops->name, v);
-		n = ipcmp_recv(q, buf, BIG_MSG, FINAL_WAIT_MS);
-		cr_assert(eq(long, (long)n, -ENOTRECOVERABLE), "%s: recv after a lock holder's "
-			  "death: %s, want -ENOTRECOVERABLE", ops->name,
-			  n < 0 ? ipcmp_strerror((int)n) : "a message");
+	/* consumers never take the producers' lock: they get everything */
+	while ((n = ipcmp_recv(q, buf, BIG_MSG, FINAL_WAIT_MS)) >= 0) {
+		cr_assert(eq(long, (long)n, (long)BIG_MSG), "%s: message %llu: length",
+			  ops->name, (unsigned long long)got);
+		cr_assert(eq(int, payload_check(buf, BIG_MSG, got), 0), "%s: message %llu: "
+			  "torn or corrupt", ops->name, (unsigned long long)got);
+		got++;
 	}
+	cr_assert(ge(u64, got, r->sent), "%s: %llu messages fully sent, %llu received",
+		  ops->name, (unsigned long long)r->sent, (unsigned long long)got);
+	cr_assert(le(u64, got, r->sent + 1), "%s: %llu received, %llu sent (+1 in flight)",
+		  ops->name, (unsigned long long)got, (unsigned long long)r->sent);
+	cr_assert(eq(long, (long)n, (long)IPCMP_ABORTED), "%s: after a lock holder's death: "
+		  "%s, want IPCMP_ABORTED", ops->name, ipcmp_strerror((int)n));
 	chan_close_ok(q);
 	free(buf);
 	run_cleanup(ops, name, 1);
@@ -559,11 +524,13 @@ enum stop_at { STOP_LOCK_TAKEN, STOP_BEFORE_DATA_POST };
 /*
  * Each row: where the producer stops (after STOP_SENT messages went out
  * whole), and what a consumer then sees, per family.
- *   lock taken: the producer took LOCK for message STOP_SENT and has not
- *     yet recorded itself as the holder. SysV: SEM_UNDO frees the lock,
- *     the consumer gets STOP_SENT messages and IPCMP_ABORTED. POSIX: the
- *     lock stays taken by nobody known; recv runs out (-ETIMEDOUT) within
- *     its bound, never hangs (ringchan.c, lock()).
+ *   lock taken: the producer took the producers' lock (LOCK) for message
+ *     STOP_SENT and has not yet recorded itself as the holder. Consumers
+ *     never take LOCK (split locks: they have GETLOCK), so on both
+ *     families the consumer gets STOP_SENT messages, then IPCMP_ABORTED
+ *     once the producer is found dead (SysV: SEM_UNDO on its count; POSIX:
+ *     the registry of producers). The lock itself: SysV's is freed by
+ *     SEM_UNDO; POSIX's stays taken (lock_holder_killed).
  *   published, not signalled: message STOP_SENT is in the ring and the
  *     lock free, DATA not posted. The consumer gets all STOP_SENT + 1
  *     messages (the stream is over, so the ring is read without an item),
@@ -580,7 +547,7 @@ static const struct stop_point {
 	struct { uint64_t got; long last; } sysv, posix;
 } stop_rows[] = {
 	{ "lock taken, holder not recorded", STOP_LOCK_TAKEN,
-	  { STOP_SENT, IPCMP_ABORTED }, { 0, -ETIMEDOUT } },
+	  { STOP_SENT, IPCMP_ABORTED }, { STOP_SENT, IPCMP_ABORTED } },
 	{ "published, DATA not posted", STOP_BEFORE_DATA_POST,
 	  { STOP_SENT + 1, IPCMP_ABORTED }, { STOP_SENT + 1, IPCMP_ABORTED } },
 };
@@ -598,13 +565,25 @@ static int stop_take(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem,
 	return r;
 }
 
-static int stop_unlock_and_post(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem)
+/* SysV takes a free slot and the producers' lock in one semop. */
+static int stop_take_and_lock(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem,
+			      enum ipcmp_ring_sem lock, const struct timespec *deadline)
+{
+	int r = real_prims->take_and_lock(rc, sem, lock, deadline);
+
+	if (r == 0 && lock == IPCMP_RING_LOCK && stop_at == STOP_LOCK_TAKEN)
+		raise(SIGSTOP);
+	return r;
+}
+
+static int stop_unlock_and_post(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem lock,
+				enum ipcmp_ring_sem sem)
 {
 	int r;
 
-	if (sem != IPCMP_RING_DATA || stop_at != STOP_BEFORE_DATA_POST)
-		return real_prims->unlock_and_post(rc, sem);
-	if ((r = real_prims->unlock_and_post(rc, IPCMP_RING_LOCK)) < 0)
+	if (lock != IPCMP_RING_LOCK || sem != IPCMP_RING_DATA || stop_at != STOP_BEFORE_DATA_POST)
+		return real_prims->unlock_and_post(rc, lock, sem);
+	if ((r = real_prims->unlock_and_post(rc, lock, lock)) < 0)
 		return r;
 	raise(SIGSTOP);
 	return real_prims->post(rc, sem);
@@ -628,6 +607,8 @@ static _Noreturn void stopped_producer(const struct ipcmp_ops *ops, const char *
 	real_prims = rc->prims;
 	stopping = *real_prims;
 	stopping.take = stop_take;
+	if (real_prims->take_and_lock != NULL)
+		stopping.take_and_lock = stop_take_and_lock;
 	stopping.unlock_and_post = stop_unlock_and_post;
 	stop_at = at;
 	rc->prims = &stopping;
@@ -650,7 +631,7 @@ static int wait_stopped(pid_t pid)
 	return 0;
 }
 
-BACKEND_TEST_ON(IPCMP_SUITE_SHM_BACKENDS, stop_points, .timeout = 120)
+BACKEND_TEST_ON(IPCMP_SUITE_LOCKED_SHM_BACKENDS, stop_points, .timeout = 120)
 {
 	const char *name = fixture_name();
 

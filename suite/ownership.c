@@ -22,8 +22,10 @@
 #include <unistd.h>
 
 #include "backends.h"
+#include "ringmap.h"
 
-static const char *const suffixes[] = { NULL, "mq", "ring", "lock", "items", "slots" };
+static const char *const suffixes[] = { NULL, "mq", "ring", "lock", "items", "slots", "atomic",
+					"takers" };
 
 /* a's channel still opens and answers (nothing has been sent on it). */
 static void intact(const struct ipcmp_ops *a, const char *name, const struct ipcmp_ops *b,
@@ -164,7 +166,7 @@ static int make_foreign(const struct ipcmp_ops *ops, const char *name, int zeroe
 		mq_close(q);
 		return fd;
 	}
-	ipcmp_posix_name(path, sizeof(path), name, "ring");
+	ipcmp_posix_name(path, sizeof(path), name, ringmap_posix_suffix(ops));
 	if ((fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, 0600)) < 0)
 		return -errno;
 	if (ftruncate(fd, 4096) < 0 || (!zeroed && write(fd, "foreign!", 8) != 8)) {
@@ -187,7 +189,7 @@ static void remove_foreign(const struct ipcmp_ops *ops, const char *name, long i
 		ipcmp_posix_name(path, sizeof(path), name, NULL);
 		mq_unlink(path);
 	} else {
-		ipcmp_posix_name(path, sizeof(path), name, "ring");
+		ipcmp_posix_name(path, sizeof(path), name, ringmap_posix_suffix(ops));
 		shm_unlink(path);
 	}
 }

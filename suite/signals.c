@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "backends.h"
+#include "ringmap.h"
 #include "crashkit.h"
 #include "timing.h"
 
@@ -81,13 +82,14 @@ static const struct {
 
 #define NSTORMS (sizeof(storms) / sizeof(storms[0]))
 
-/* SysV: the ring's lock is semaphore 0 of the set under the channel's key;
- * POSIX: the named semaphore /ipcmp.NAME.lock. Taken from outside, without
- * undo and without recording a holder: a lock held by nobody known. */
+/* The consumers' lock, which recv waits for (split locks: producers have
+ * their own). SysV: semaphore 5 (GETLOCK) of the set under the channel's
+ * key; POSIX: the named semaphore /ipcmp.NAME.takers. Taken from outside,
+ * without undo and without recording a holder: a lock held by nobody known. */
 static int lock_hold(const struct ipcmp_ops *ops, const char *name, int take)
 {
 	if (kit_is_sysv(ops)) {
-		struct sembuf op = { 0, (short)(take ? -1 : 1), IPC_NOWAIT };
+		struct sembuf op = { 5, (short)(take ? -1 : 1), IPC_NOWAIT };
 		int id = semget(ipcmp_sysv_key(name), 0, 0);
 
 		return id < 0 || semop(id, &op, 1) < 0 ? -errno : 0;
@@ -96,7 +98,7 @@ static int lock_hold(const struct ipcmp_ops *ops, const char *name, int take)
 		sem_t *s;
 		int rc;
 
-		ipcmp_posix_name(path, sizeof(path), name, "lock");
+		ipcmp_posix_name(path, sizeof(path), name, "takers");
 		if ((s = sem_open(path, 0)) == SEM_FAILED)
 			return -errno;
 		rc = take ? sem_trywait(s) : sem_post(s);
@@ -143,7 +145,7 @@ static int half_made(const struct ipcmp_ops *ops, const char *name, int make)
 		/* and its state, zero-filled */
 		ipcmp_posix_name(path, sizeof(path), name, "mq");
 	} else {
-		ipcmp_posix_name(path, sizeof(path), name, "ring");
+		ipcmp_posix_name(path, sizeof(path), name, ringmap_posix_suffix(ops));
 	}
 	if (!make)
 		return shm_unlink(path);

@@ -2,7 +2,7 @@
  * sysv_shm.c - the channel over System V shared memory and semaphores.
  *
  * One segment (shmget, shmat) holds the ring of common/ring.h; one set of
- * four semaphores (semget, semtimedop) guards it; both under the key
+ * six semaphores (semget, semtimedop) guards it; both under the key
  * ipcmp_sysv_key(name). Read it beside posix/posix_shm.c: the same
  * functions in the same order, so each call faces its POSIX counterpart.
  *
@@ -22,11 +22,21 @@
 #include "ipcmp.h"
 #include "ringchan.h"
 
-/* LOCK, ITEMS and SLOTS are the protocol's LOCK, DATA and ROOM (ringchan.h);
- * MARK holds SET_MARK for good: a set without a segment is still known as
- * a sysv-shm channel's (an orphan after `ipcrm -m`), and removed as one. */
-enum { LOCK = IPCMP_RING_LOCK, ITEMS = IPCMP_RING_DATA, SLOTS = IPCMP_RING_ROOM, PRODUCERS,
-       MARK, NSEMS };
+/* LOCK, ITEMS, SLOTS and GETLOCK are the protocol's LOCK (the producers'),
+ * DATA, ROOM and GETLOCK (the consumers' lock) (ringchan.h); MARK holds
+ * SET_MARK for good: a set without a segment is still known as a sysv-shm
+ * channel's (an orphan after `ipcrm -m`), and removed as one. */
+enum { LOCK, ITEMS, SLOTS, PRODUCERS, MARK, GETLOCK, NSEMS };
+
+static const unsigned short semnum[] = {
+	[IPCMP_RING_LOCK] = LOCK, [IPCMP_RING_DATA] = ITEMS, [IPCMP_RING_ROOM] = SLOTS,
+	[IPCMP_RING_GETLOCK] = GETLOCK,
+};
+
+static short undo_of(enum ipcmp_ring_sem sem)
+{
+	return sem == IPCMP_RING_LOCK || sem == IPCMP_RING_GETLOCK ? SEM_UNDO : 0;
+}
 
 #define SET_MARK 0x5348            /* "SH" */
 
@@ -91,28 +101,43 @@ static int semops(int semid, struct sembuf *sops, size_t n, const struct timespe
 	}
 }
 
-/* SysV: the lock is taken and given back with SEM_UNDO, so the kernel
- * gives it back if its holder dies. */
+/* SysV: the locks are taken and given back with SEM_UNDO, so the kernel
+ * gives one back if its holder dies. */
 static int take(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem, const struct timespec *deadline)
 {
-	struct sembuf op = { (unsigned short)sem, -1, sem == IPCMP_RING_LOCK ? SEM_UNDO : 0 };
+	struct sembuf op = { semnum[sem], -1, undo_of(sem) };
 
 	return semops(semid_of(rc), &op, 1, deadline);
 }
 
 static int post(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem)
 {
-	struct sembuf op = { (unsigned short)sem, 1, sem == IPCMP_RING_LOCK ? SEM_UNDO : 0 };
+	struct sembuf op = { semnum[sem], 1, undo_of(sem) };
 
 	return semops(semid_of(rc), &op, 1, NULL);
 }
 
-/* SysV: one semop releases the lock and posts `sem` atomically. */
-static int unlock_and_post(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem)
+/*
+ * SysV: a semop applies all its operations or none, atomically, and sleeps
+ * until all can be applied. "Wait for a free slot and take the producers'
+ * lock" is one semtimedop of two operations, and "release the lock and
+ * publish" another; likewise for consumers. POSIX: a semaphore is a single
+ * counter and sem_timedwait takes one: two calls, and a window between.
+ */
+static int take_and_lock(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem,
+			 enum ipcmp_ring_sem lock, const struct timespec *deadline)
 {
-	struct sembuf ops[2] = { { LOCK, 1, SEM_UNDO }, { (unsigned short)sem, 1, 0 } };
+	struct sembuf ops[2] = { { semnum[sem], -1, 0 }, { semnum[lock], -1, SEM_UNDO } };
 
-	return semops(semid_of(rc), ops, sem == IPCMP_RING_LOCK ? 1 : 2, NULL);
+	return semops(semid_of(rc), ops, 2, deadline);
+}
+
+static int unlock_and_post(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem lock,
+			   enum ipcmp_ring_sem sem)
+{
+	struct sembuf ops[2] = { { semnum[lock], 1, SEM_UNDO }, { semnum[sem], 1, 0 } };
+
+	return semops(semid_of(rc), ops, sem == lock ? 1 : 2, NULL);
 }
 
 /* SysV: SEM_UNDO uncounts a producer that dies without closing, so the
@@ -136,6 +161,7 @@ static const struct ipcmp_ring_prims prims = {
 	.take = take,
 	.post = post,
 	.unlock_and_post = unlock_and_post,
+	.take_and_lock = take_and_lock,
 	.count = count,
 	.live = live,
 };
@@ -176,7 +202,7 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	struct sysv_shm *s = priv(chan);
 	key_t key = ipcmp_sysv_key(chan->name);
 	size_t size = ipcmp_ring_size(attr->msg_max, attr->capacity);
-	unsigned short init[NSEMS] = { 1, 0, (unsigned short)attr->capacity, 0, SET_MARK };
+	unsigned short init[NSEMS] = { 1, 0, (unsigned short)attr->capacity, 0, SET_MARK, 1 };
 	void *mem;
 	int rc;
 
@@ -383,11 +409,11 @@ static const struct ipcmp_step steps[IPCMP_STEPS] = {
 	[IPCMP_STEP_MAP] = { "shmat", "" },
 	[IPCMP_STEP_OWNS] = { "shmat, semctl", "the name in the ring's header (SHM_RDONLY); the set's MARK (GETVAL)" },
 	[IPCMP_STEP_JOIN] = { "semop", "PRODUCERS +1 with SEM_UNDO; the stream word (compare-and-swap)" },
-	[IPCMP_STEP_LOCK] = { "semtimedop", "LOCK -1 with SEM_UNDO" },
-	[IPCMP_STEP_ROOM] = { "semtimedop", "on ROOM (free slots)" },
+	[IPCMP_STEP_LOCK] = { "semtimedop", "the producers' LOCK or the consumers' GETLOCK -1 with SEM_UNDO, in the same call as the wait for ROOM or DATA" },
+	[IPCMP_STEP_ROOM] = { "semtimedop", "ROOM -1 and LOCK -1: one call, two semaphores" },
 	[IPCMP_STEP_PUBLISH] = { "memcpy", "into the ring, with sequence number and checksum (common/ring.c)" },
 	[IPCMP_STEP_WAKE] = { "semop", "LOCK +1 and DATA +1 in one call" },
-	[IPCMP_STEP_DATA] = { "semtimedop", "on DATA" },
+	[IPCMP_STEP_DATA] = { "semtimedop", "DATA -1 and GETLOCK -1: one call, two semaphores" },
 	[IPCMP_STEP_END] = { "semop", "the stream word says ENDED; PRODUCERS -1; DATA +1 wakes a consumer" },
 	[IPCMP_STEP_ABORT] = { "semop", "the stream word says ABORTED; PRODUCERS -1; DATA +1" },
 	[IPCMP_STEP_DEATH] = { "semctl", "GETVAL: PRODUCERS, which the kernel's SEM_UNDO lowered, below the joined count" },

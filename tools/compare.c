@@ -265,7 +265,7 @@ static void section_api(void)
 	for (size_t i = 0; i < IPCMP_STEPS; i++) {
 		printf("%s\n", ipcmp_step_names[i]);
 		for (size_t b = 0; b < nb; b++)
-			printf("  %-10s %s\n", ipcmp_backends[b]->name, map_call(i, b, call, sizeof(call)));
+			printf("  %-12s %s\n", ipcmp_backends[b]->name, map_call(i, b, call, sizeof(call)));
 	}
 }
 

@@ -29,6 +29,7 @@ extern const struct ipcmp_ops ipcmp_sysv_shm_ops;
 extern const struct ipcmp_ops ipcmp_posix_shm_ops;
 extern const struct ipcmp_ops ipcmp_sysv_msg_ops;
 extern const struct ipcmp_ops ipcmp_posix_mq_ops;
+extern const struct ipcmp_ops ipcmp_posix_atomic_ops;
 
 /*
  * X(suite, ops_symbol, ...) once per backend; the trailing arguments are
@@ -37,6 +38,14 @@ extern const struct ipcmp_ops ipcmp_posix_mq_ops;
  * can reach and corrupt:
  */
 #define IPCMP_SUITE_SHM_BACKENDS(X, ...) \
+	X(sysv_shm, ipcmp_sysv_shm_ops, __VA_ARGS__) \
+	X(posix_shm, ipcmp_posix_shm_ops, __VA_ARGS__) \
+	X(posix_atomic, ipcmp_posix_atomic_ops, __VA_ARGS__)
+
+/* The rings guarded by semaphores (a lock, items, slots): the tests of a
+ * lock holder's death and of a channel missing one of its objects.
+ * posix-atomic has no lock and one object. */
+#define IPCMP_SUITE_LOCKED_SHM_BACKENDS(X, ...) \
 	X(sysv_shm, ipcmp_sysv_shm_ops, __VA_ARGS__) \
 	X(posix_shm, ipcmp_posix_shm_ops, __VA_ARGS__)
 

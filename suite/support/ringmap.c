@@ -2,7 +2,8 @@
  * ringmap.c - see ringmap.h.
  *
  * SysV: the segment is found by the channel's key: shmget(key, 0, 0), shmat.
- * POSIX: by its name: shm_open("/ipcmp.NAME.ring"), fstat for the size, mmap.
+ * POSIX: by its name: shm_open("/ipcmp.NAME.ring", posix-atomic's
+ * "/ipcmp.NAME.atomic"), fstat for the size, mmap.
  */
 #include <fcntl.h>
 #include <string.h>
@@ -16,6 +17,11 @@
 static int is_sysv(const struct ipcmp_ops *ops)
 {
 	return strcmp(ops->family, "System V") == 0;
+}
+
+const char *ringmap_posix_suffix(const struct ipcmp_ops *ops)
+{
+	return strcmp(ops->name, "posix-atomic") == 0 ? "atomic" : "ring";
 }
 
 struct ipcmp_ring_hdr *ringmap_open(const struct ipcmp_ops *ops, const char *name,
@@ -37,7 +43,7 @@ struct ipcmp_ring_hdr *ringmap_open(const struct ipcmp_ops *ops, const char *nam
 		*size = ds.shm_segsz;
 		return mem;
 	}
-	if ((*err = ipcmp_posix_name(path, sizeof(path), name, "ring")) < 0)
+	if ((*err = ipcmp_posix_name(path, sizeof(path), name, ringmap_posix_suffix(ops))) < 0)
 		return NULL;
 	if ((fd = shm_open(path, O_RDWR | O_CLOEXEC, 0)) < 0) {
 		*err = -errno;
