@@ -85,7 +85,12 @@ static const char usage_backends[] =
 
 int cli_fail(const char *cmd, const struct ipcmp_ops *ops, const char *name, int rc)
 {
-	if (ipcmp_call != NULL)
+	char limit[160];
+
+	if (ipcmp_call != NULL && limit_behind(ipcmp_call, -rc, limit, sizeof(limit)) != NULL)
+		fprintf(stderr, "ipcmp: %s %s \"%s\": %s: %s (over a limit: %s)\n",
+			cmd, ops->name, name, ipcmp_call, ipcmp_strerror(rc), limit);
+	else if (ipcmp_call != NULL)
 		fprintf(stderr, "ipcmp: %s %s \"%s\": %s: %s\n", cmd, ops->name, name,
 			ipcmp_call, ipcmp_strerror(rc));
 	else
