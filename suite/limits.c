@@ -235,11 +235,12 @@ static void exhaust(const struct ipcmp_ops *ops, const struct exhaustion *x)
 			"host's limits are never lowered", ops->name, x->limit);
 	if ((why = lower(x, ops)) != NULL)
 		cr_skip("%s: %s: %s", ops->name, x->limit, why);
-	create_fails(x, ops, name);
 	if (x->lower == RLIM && x->resource == RLIMIT_NOFILE && fixture_valgrind())
-		;                          /* valgrind needs descriptors of its own to start */
-	else
-		cli_names_limit(x, ops, name);
+		cr_skip("%s: %s under valgrind: its openat lets the kernel create the file, then "
+			"closes it and says EMFILE (a descriptor over its own count), so the "
+			"object exists though the call failed", ops->name, x->limit);
+	create_fails(x, ops, name);
+	cli_names_limit(x, ops, name);
 	if (x->lower == DEVSHM_FULL)
 		unlink(DEVSHM_FILLER);
 }
