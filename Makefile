@@ -117,6 +117,12 @@ docs-compare: build/ipcmp
 bench: build/ipcmp
 	./build/ipcmp bench --svg build/bench.svg $(BENCH_FLAGS)
 
+# Producers and consumers SIGKILLed and restarted, checked message by
+# message (not part of `make test`: minutes). SOAK_FLAGS: e.g. --seed S.
+.PHONY: soak
+soak: build/ipcmp
+	./build/ipcmp soak $(SOAK_FLAGS)
+
 # docs/BENCH.md: the table, the plot (docs/bench.svg) and the machine.
 # BENCH_NOTE: a line for the top of the page.
 .PHONY: docs docs-bench

@@ -11,7 +11,7 @@
  * lowered in a child (setrlimit), /dev/shm is the test's private tmpfs,
  * remounted small.
  *
- *   $ ./build/suite --filter '*::limit_*'
+ *   $ ./build/suite --filter 'sysv_shm/limit_*'
  */
 #include <fcntl.h>
 #include <linux/capability.h>

@@ -50,5 +50,6 @@ int cmd_census(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_lesson(int argc, char **argv);
+int cmd_soak(int argc, char **argv);
 
 #endif

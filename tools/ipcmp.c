@@ -44,6 +44,7 @@ static const char usage_main[] =
 	"  clean [--dry-run]                         remove the objects ipcmp made\n"
 	"  bench [--sizes LIST] [--reps N] [--json]  backends beside raw loops and floors, measured\n"
 	"  lesson [NAME] [--json]                    what shared memory does underneath, live\n"
+	"  soak [--messages N] [--seed S]            kill and restart producers and consumers, check\n"
 	"\n"
 	"'ipcmp COMMAND --help' describes one command.\n";
 
@@ -526,6 +527,7 @@ static const struct {
 	{ "clean", cmd_clean },
 	{ "bench", cmd_bench },
 	{ "lesson", cmd_lesson },
+	{ "soak", cmd_soak },
 };
 
 /* The command's status, or 1 when what it printed could not be written. */
