@@ -17,8 +17,8 @@
 
 BACKEND_TEST(soak_small, .timeout = 120)
 {
-	const char *messages = fixture_valgrind() ? "200" : "2000";
-	const char *per_round = fixture_valgrind() ? "100" : "500";
+	const char *messages = fixture_valgrind() ? "100" : "2000";
+	const char *per_round = fixture_valgrind() ? "50" : "500";
 	const char *argv[] = { "soak", "--backend", ops->name, "--messages", messages,
 			       "--per-round", per_round, "--kills", "2", "--kill-ms", "5",
 			       "--seed", SOAK_SEED, NULL };
