@@ -6,8 +6,10 @@
  *
  *   $ ./build/suite --filter 'commands/compare_*'
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
@@ -176,4 +178,98 @@ CMD_TEST(soak_options)
 				  "commands: ipcmp soak %s: stderr does not name %s: %s",
 				  cases[i].argv[1], cases[i].says, r.errbuf);
 	}
+}
+
+/* An option a command refuses: exit 2, and stderr names what is wrong. */
+static const struct {
+	const char *argv[6];
+	const char *says;
+} refused[] = {
+	{ { "lesson", "--processes", "1" }, "--processes" },
+	{ { "lesson", "--iterations", "0" }, "--iterations" },
+	{ { "lesson", "race", "keys" }, "one lesson NAME at a time" },
+	{ { "lesson", "keys", "--json", "--markdown" }, "--json or --markdown, not both" },
+	{ { "lesson", "nosuch" }, "unknown lesson 'nosuch'" },
+	{ { "lesson", "--frobnicate" }, "--frobnicate" },
+	{ { "bench", "--sizes", "10" }, "--sizes '10'" },
+	{ { "bench", "--sizes", "64,32" }, "--sizes '64,32'" },
+	{ { "bench", "--mode", "sideways" }, "--mode 'sideways'" },
+	{ { "bench", "--reps", "0" }, "--reps '0'" },
+};
+
+CMD_TEST(options_refused)
+{
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i += fixture_valgrind() ? 3 : 1) {
+		struct cli_run r;
+
+		run_ok(&r, refused[i].argv, 2);
+		cr_assert(strstr(r.errbuf, refused[i].says) != NULL,
+			  "commands: ipcmp %s %s: stderr does not say \"%s\": %s", refused[i].argv[0],
+			  refused[i].argv[1], refused[i].says, r.errbuf);
+	}
+}
+
+/* lesson all --markdown: the page make docs writes, every lesson in it. */
+CMD_TEST(lesson_all_markdown)
+{
+	const char *argv[] = { "lesson", "all", "--markdown", "--iterations", "1000", "--processes",
+			       "2", NULL };
+	static const char *const names[] = { "race", "reorder", "visibility", "false-sharing",
+					     "private", "mapping", "unmap", "mode-0000", "keys" };
+	static char page[1 << 17];
+	struct cli_spec spec = { 0 };
+	char path[64], head[32];
+	struct cli_run r;
+	size_t n;
+	FILE *f;
+
+	if (fixture_valgrind())
+		cr_skip("lesson all: the lessons suite runs each lesson under valgrind");
+	/* the page is longer than a run keeps: it goes to a file */
+	snprintf(path, sizeof(path), "/tmp/ipcmp-commands-%ld.md", (long)getpid());
+	if ((f = fopen(path, "we")) == NULL)
+		cr_fatal("commands: create %s: %s", path, strerror(errno));
+	fclose(f);
+	spec.out = path;
+	cli_start(&r, &spec, argv);
+	cli_finish(&r, 60000);
+	f = fopen(path, "re");
+	n = f != NULL ? fread(page, 1, sizeof(page) - 1, f) : 0;
+	page[n] = '\0';
+	if (f != NULL)
+		fclose(f);
+	unlink(path);
+	cr_assert(eq(int, r.status, 0), "commands: lesson all --markdown: exit status %d; stderr: %s",
+		  r.status, r.errbuf);
+	cr_assert(strncmp(page, "# ipcmp lessons", 15) == 0, "commands: lesson all --markdown: %.80s",
+		  page);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(head, sizeof(head), "## %s\n", names[i]);
+		cr_assert(strstr(page, head) != NULL, "commands: lesson all --markdown has no \"%s\"",
+			  names[i]);
+	}
+}
+
+/* bench --markdown --svg --note: the page and the plot make docs writes. */
+CMD_TEST(bench_markdown_and_plot)
+{
+	char svg[64], buf[64] = "";
+	const char *argv[] = { "bench", "--only", "pipe", "--messages", "20", "--reps", "1",
+			       "--sizes", "64", "--markdown", "--svg", svg, "--note", "commands-note",
+			       NULL };
+	struct cli_run r;
+	FILE *f;
+
+	snprintf(svg, sizeof(svg), "/tmp/ipcmp-commands-%ld.svg", (long)getpid());
+	run_ok(&r, argv, 0);
+	says(&r, "commands-note", "bench --markdown --note");
+	says(&r, "pipe", "bench --markdown");
+	f = fopen(svg, "re");
+	cr_assert(f != NULL, "commands: bench --svg %s wrote no file", svg);
+	if (fgets(buf, sizeof(buf), f) == NULL)
+		buf[0] = '\0';
+	fclose(f);
+	unlink(svg);
+	cr_assert(strstr(buf, "<svg") != NULL || strstr(buf, "<?xml") != NULL,
+		  "commands: bench --svg: the file starts \"%s\"", buf);
 }
