@@ -30,6 +30,7 @@ BACKEND_TEST(producer_child_close_keeps_stream)
 	pid_t pid;
 
 	child_inherits(p);
+	child_inherits(c);
 	if ((pid = child_start(0)) == 0) {
 		ipcmp_close(p);           /* not a member here: nothing changes */
 		child_exit();
