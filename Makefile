@@ -37,7 +37,9 @@ VALGRIND_FLAGS = --trace-children=yes --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect --vgdb=no \
 	--suppressions=ci/valgrind.supp --log-file=build/vg/vg.%p.log
 # A worker per errno row is too slow under memcheck: errno_rows runs them all.
-VALGRIND_SUITE_FLAGS = --filter '!(errno_table)/*'
+# commands/*: compare, bench and lesson traced whole; cli.c runs the command
+# under valgrind already.
+VALGRIND_SUITE_FLAGS = --filter '!(errno_table|commands)/*'
 
 .PHONY: all tools suite test valgrind compare bench deps clean
 all: tools
