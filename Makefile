@@ -123,11 +123,6 @@ bench: build/ipcmp
 soak: build/ipcmp
 	./build/ipcmp soak $(SOAK_FLAGS)
 
-# Under memcheck, also without commands/* (suite/commands.c): compare, bench
-# and lesson traced whole are slow there, and cli.c runs the command under
-# valgrind already.
-VALGRIND_SUITE_FLAGS = --filter '!(errno_table|commands)/*'
-
 # docs/BENCH.md: the table, the plot (docs/bench.svg) and the machine.
 # BENCH_NOTE: a line for the top of the page.
 .PHONY: docs docs-bench

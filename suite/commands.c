@@ -23,6 +23,9 @@
 	     ##__VA_ARGS__) \
 	{ \
 		fixture_begin_probe("commands"); \
+		if (fixture_valgrind()) \
+			cr_skip("commands: compare, bench and lesson traced whole are slow " \
+				"under valgrind; cli.c runs the command there"); \
 		test##_body(); \
 		census_assert_clean(); \
 	} \
