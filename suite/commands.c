@@ -25,7 +25,8 @@
 		fixture_begin_probe("commands"); \
 		if (fixture_valgrind()) \
 			cr_skip("commands: compare, bench and lesson traced whole are slow " \
-				"under valgrind; cli.c runs the command there"); \
+				"under valgrind (and some probes see valgrind's shmat: EINVAL " \
+				"for EACCES); cli.c runs the command there"); \
 		test##_body(); \
 		census_assert_clean(); \
 	} \
@@ -35,7 +36,7 @@
 static void run_ok(struct cli_run *r, const char *const argv[], int status)
 {
 	cli_start(r, NULL, argv);
-	cli_finish(r, fixture_valgrind() ? 200000 : 60000);
+	cli_finish(r, 60000);
 	cr_assert(eq(int, r->status, status), "commands: ipcmp %s %s: exit status %d, want %d; "
 		  "stderr: %s", argv[0], argv[1] ? argv[1] : "", r->status, status, r->errbuf);
 }
@@ -55,8 +56,7 @@ CMD_TEST(compare_limits_each_format)
 					     "fs.mqueue.queues_max", "RLIMIT_MSGQUEUE",
 					     "RLIMIT_NOFILE", "/dev/shm size" };
 
-	/* under valgrind (every run traced, slow) the text format only */
-	for (size_t f = 0; f < (fixture_valgrind() ? 1 : sizeof(fmts) / sizeof(fmts[0])); f++) {
+	for (size_t f = 0; f < sizeof(fmts) / sizeof(fmts[0]); f++) {
 		const char *argv[] = { "compare", "--only", "limits", fmts[f], NULL };
 		struct cli_run r;
 
@@ -77,10 +77,6 @@ CMD_TEST(compare_probes_each_format)
 					       { "--markdown", "api,semantics" },
 					       { "--json", "api,errno" } };
 
-	if (fixture_valgrind())
-		cr_skip("compare: under valgrind some probes observe valgrind, not the kernel "
-			"(shmat does IPC_STAT first: EINVAL for EACCES); the errno_table and "
-			"semantics tests run every probe there");
 	for (size_t f = 0; f < sizeof(runs) / sizeof(runs[0]); f++) {
 		const char *argv[] = { "compare", "--only", runs[f][1], runs[f][0], NULL };
 		struct cli_run r;
@@ -94,7 +90,7 @@ CMD_TEST(compare_probes_each_format)
 CMD_TEST(compare_speed_small)
 {
 	const char *argv[] = { "compare", "--only", "speed", "--messages",
-			       fixture_valgrind() ? "50" : "500", "--runs", "1", NULL };
+			       "500", "--runs", "1", NULL };
 	struct cli_run r;
 
 	run_ok(&r, argv, 0);
@@ -126,8 +122,6 @@ CMD_TEST(bench_list_and_one_case)
 	run_ok(&r, list, 0);
 	for (size_t i = 0; ipcmp_backends[i] != NULL; i++)
 		says(&r, ipcmp_backends[i]->name, "bench --list");
-	if (fixture_valgrind())
-		return;                 /* bench_stream_checked runs the cases there */
 	run_ok(&r, one, 0);
 	says(&r, "sysv-shm", "bench --only sysv-shm,posix-mq");
 	says(&r, "posix-mq", "bench --only sysv-shm,posix-mq");
@@ -146,8 +140,6 @@ CMD_TEST(lesson_list_and_one)
 	run_ok(&r, list, 0);
 	says(&r, "race", "lesson");
 	says(&r, "keys", "lesson");
-	if (fixture_valgrind())
-		return;                 /* the lessons suite runs each lesson there */
 	run_ok(&r, one, 0);
 	says(&r, "MAP_PRIVATE", "lesson private");
 	run_ok(&r, json, 0);
@@ -169,8 +161,7 @@ CMD_TEST(soak_options)
 		{ { "soak", "extra" }, 2, "extra" },
 	};
 
-	/* under valgrind: --help and one error */
-	for (size_t i = 0; i < (fixture_valgrind() ? 2 : sizeof(cases) / sizeof(cases[0])); i++) {
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct cli_run r;
 
 		run_ok(&r, cases[i].argv, cases[i].status);
@@ -202,7 +193,7 @@ static const struct {
 
 CMD_TEST(options_refused)
 {
-	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i += fixture_valgrind() ? 3 : 1) {
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		struct cli_run r;
 
 		run_ok(&r, refused[i].argv, 2);
@@ -226,8 +217,6 @@ CMD_TEST(lesson_all_markdown)
 	size_t n;
 	FILE *f;
 
-	if (fixture_valgrind())
-		cr_skip("lesson all: the lessons suite runs each lesson under valgrind");
 	/* the page is longer than a run keeps: it goes to a file */
 	snprintf(path, sizeof(path), "/tmp/ipcmp-commands-%ld.md", (long)getpid());
 	if ((f = fopen(path, "we")) == NULL)
