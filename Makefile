@@ -132,6 +132,12 @@ docs-compare: $(BUILD)/ipcmp
 bench: $(BUILD)/ipcmp
 	$(BUILD)/ipcmp bench --svg $(BUILD)/bench.svg $(BENCH_FLAGS)
 
+# Producers and consumers SIGKILLed and restarted, checked message by
+# message: about 10 s here, not part of `make test`. SOAK_FLAGS: --seed S, ...
+.PHONY: soak
+soak: build/ipcmp
+	./build/ipcmp soak $(SOAK_FLAGS)
+
 # docs/BENCH.md: the table, the plot (docs/bench.svg) and the machine.
 # BENCH_NOTE: a line for the top of the page.
 docs: docs-bench

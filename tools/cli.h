@@ -13,6 +13,10 @@
 
 /* "ipcmp: CMD BACKEND "NAME": CALL: REASON" on stderr; returns 1 (the exit code). */
 int cli_fail(const char *cmd, const struct ipcmp_ops *ops, const char *name, int rc);
+/* compare_limits.c: the kernel limits that make call fail with err, from
+ * the table `ipcmp compare` prints ("kernel.shmall or kernel.shmmni"), or
+ * NULL when no limit gives that error. */
+const char *limit_behind(const char *call, int err, char *buf, size_t size);
 int cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int cli_number(const char *text, size_t max, size_t *out);
@@ -47,5 +51,6 @@ int cmd_census(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_lesson(int argc, char **argv);
+int cmd_soak(int argc, char **argv);
 
 #endif

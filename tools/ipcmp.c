@@ -45,6 +45,7 @@ static const char usage_main[] =
 	"  clean [--dry-run]                         remove the objects ipcmp made\n"
 	"  bench [--sizes LIST] [--reps N] [--json]  backends beside raw loops and floors, measured\n"
 	"  lesson [NAME] [--json]                    what shared memory does underneath, live\n"
+	"  soak [--messages N] [--seed S]            kill and restart producers and consumers, check\n"
 	"\n"
 	"'ipcmp COMMAND --help' describes one command.\n";
 
@@ -90,7 +91,12 @@ static const char usage_backends[] =
 
 int cli_fail(const char *cmd, const struct ipcmp_ops *ops, const char *name, int rc)
 {
-	if (ipcmp_call != NULL)
+	char limit[160];
+
+	if (ipcmp_call != NULL && limit_behind(ipcmp_call, -rc, limit, sizeof(limit)) != NULL)
+		fprintf(stderr, "ipcmp: %s %s \"%s\": %s: %s (over a limit: %s)\n",
+			cmd, ops->name, name, ipcmp_call, ipcmp_strerror(rc), limit);
+	else if (ipcmp_call != NULL)
 		fprintf(stderr, "ipcmp: %s %s \"%s\": %s: %s\n", cmd, ops->name, name,
 			ipcmp_call, ipcmp_strerror(rc));
 	else
@@ -534,6 +540,7 @@ static const struct {
 	{ "clean", cmd_clean },
 	{ "bench", cmd_bench },
 	{ "lesson", cmd_lesson },
+	{ "soak", cmd_soak },
 };
 
 /* The command's status, or 1 when what it printed could not be written. */

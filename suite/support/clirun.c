@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -42,6 +43,16 @@ static int child_fd(int fd, const char *spec, int pipe_end)
 	return dup2(f, fd) < 0 ? -1 : 0;
 }
 
+static int set_soft_limit(int resource, unsigned long cur)
+{
+	struct rlimit rl;
+
+	if (getrlimit((__rlimit_resource_t)resource, &rl) < 0)
+		return -1;
+	rl.rlim_cur = cur;
+	return setrlimit((__rlimit_resource_t)resource, &rl);
+}
+
 /* In the child: no cr_* call; what fails is exit status 126 or 127. */
 static _Noreturn void child(const char *path, const struct cli_spec *spec,
 			    const char *const argv[], const int in[2], const int out[2],
@@ -61,6 +72,8 @@ static _Noreturn void child(const char *path, const struct cli_spec *spec,
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (spec->set_umask)
 		umask((mode_t)spec->umask);
+	if (spec->set_rlimit && set_soft_limit(spec->rlimit_resource, spec->rlimit_cur) < 0)
+		_exit(126);
 	if (dup2(err[1], STDERR_FILENO) < 0 || child_fd(STDIN_FILENO, spec->in, in[0]) < 0 ||
 	    child_fd(STDOUT_FILENO, spec->out, out[1]) < 0)
 		_exit(126);

@@ -22,6 +22,9 @@ struct cli_spec {
 	const char *out;           /* NULL: a pipe to the test; CLI_CLOSED; a path */
 	int set_umask;             /* 1: the command runs with umask below */
 	unsigned umask;
+	int set_rlimit;            /* 1: the command runs with this soft limit */
+	int rlimit_resource;       /* RLIMIT_NOFILE, ... */
+	unsigned long rlimit_cur;
 };
 
 struct cli_run {
