@@ -618,7 +618,7 @@ struct scribbler {
 	unsigned char *mem;        /* shm: the ring; posix-mq: the state */
 	size_t size;
 	int semid;                 /* sysv-msg: the set; -1 otherwise */
-	unsigned char keep[KEEP];
+	_Alignas(max_align_t) unsigned char keep[KEEP];   /* read as a ring header */
 	unsigned short vals[64];   /* sysv-msg: the values, restored at the end */
 	int shm;                   /* 1: mem is a ring (common/ring.h) */
 	struct { size_t at; int old, new; } log[16];   /* the last scribble */
