@@ -112,8 +112,9 @@ valgrind: deps
 		echo "valgrind: part $$i: $$part"; \
 		IPCMP_VALGRIND=1 valgrind $(VALGRIND_FLAGS) $(BUILD)/suite --filter "$$part" \
 			$(SUITE_FLAGS) >$(BUILD)/vg/part$$i.out 2>&1 & pids="$$pids $$!"; done; \
-	st=0; for p in $$pids; do wait $$p || st=1; done; \
-	cat $(BUILD)/vg/part*.out; [ $$st = 0 ] || { echo "valgrind: the suite failed"; exit 1; }
+	st=0; i=0; for p in $$pids; do i=$$((i + 1)); wait $$p; s=$$?; \
+		[ $$s = 0 ] || { echo "valgrind: part $$i exited with $$s" >>$(BUILD)/vg/status; st=1; }; done; \
+	cat $(BUILD)/vg/part*.out; [ $$st = 0 ] || { cat $(BUILD)/vg/status; echo "valgrind: the suite failed"; exit 1; }
 	@bad=$$(grep -l -E 'ERROR SUMMARY: [1-9]' $(BUILD)/vg/vg.*.log); \
 	if [ -n "$$bad" ]; then echo "valgrind: errors or leaks in:"; \
 		for f in $$bad; do echo "== $$f"; grep -A12 -E 'blocks are definitely|blocks are indirectly|Invalid|uninitialised|Syscall param|ERROR SUMMARY' $$f | head -60; done; exit 1; fi; \
@@ -164,8 +165,9 @@ docs-lessons: $(BUILD)/ipcmp
 # _exit skips the check at exit, as it skips atexit. The one exception is
 # the runner's own log when it holds only leaks of Criterion's blocks
 # (allocated in libcriterion itself: it keeps some until exit; its exit
-# status is then LeakSanitizer's, 23); a suppression cannot say so, as it
-# would match every test's stack through Criterion. The tests that expect a
+# status is then LeakSanitizer's, 23, which would hide a failing test's 1:
+# the runner's closing line says whether every test passed); a suppression
+# cannot say so, as it would match every test's stack through Criterion. The tests that expect a
 # child to die of SIGSEGV or SIGBUS (SHM_RDONLY, a page past the end) need
 # the signal itself, not ASan's report of it: handle_segv=0, handle_sigbus=0.
 SANITIZERS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -184,8 +186,10 @@ sanitize:
 		log=$(BUILD)/asan-$$cc/log; rm -rf $$log && mkdir -p $$log; \
 		echo "sanitize: $$cc"; \
 		$(SANITIZE_OPTIONS) IPCMP_BIN=$(BUILD)/asan-$$cc/ipcmp \
-			$(BUILD)/asan-$$cc/suite $(SUITE_FLAGS) & runner=$$!; \
-		wait $$runner; st=$$?; \
+			$(BUILD)/asan-$$cc/suite $(SUITE_FLAGS) 2>$(BUILD)/asan-$$cc/suite.out & runner=$$!; \
+		wait $$runner; st=$$?; cat $(BUILD)/asan-$$cc/suite.out; \
+		grep -q 'Failing: 0 | Crashing: 0' $(BUILD)/asan-$$cc/suite.out || \
+			{ echo "sanitize: $$cc: tests failed"; fail=1; }; \
 		for f in $$log/*; do [ -e "$$f" ] || continue; \
 			if [ "$${f##*.}" = "$$runner" ] && ! grep -q -e 'runtime error' \
 				-e 'ERROR: AddressSanitizer' "$$f" && \

@@ -244,6 +244,19 @@ static void cli_names_limit(const struct exhaustion *x, const struct ipcmp_ops *
 		  r.errbuf);
 }
 
+/* ASan's runtime opens descriptors of its own when a program starts: a
+ * sanitized command under RLIMIT_NOFILE 3 never reaches main (it hangs). */
+#if defined(__SANITIZE_ADDRESS__)
+#define ASAN_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ASAN_BUILD 1
+#endif
+#endif
+#ifndef ASAN_BUILD
+#define ASAN_BUILD 0
+#endif
+
 /* One limit: NULL when it ran, else why it could not. */
 static const char *exhaust(const struct ipcmp_ops *ops, const struct exhaustion *x, int cli)
 {
@@ -264,7 +277,7 @@ static const char *exhaust(const struct ipcmp_ops *ops, const struct exhaustion 
 		return why;
 	}
 	create_fails(x, ops, name);
-	if (cli)
+	if (cli && !(ASAN_BUILD && x->lower == RLIM && x->resource == RLIMIT_NOFILE))
 		cli_names_limit(x, ops, name);
 	restore(x, ops, old);
 	return NULL;
@@ -345,6 +358,7 @@ BACKEND_TEST(limits_exhausted)
 	}
 	if (ran == 0)
 		cr_skip("%s: no limit could be exhausted here: %s", ops->name, skipped);
+	/* info, not a warning: Criterion's runner exits 1 on any warning */
 	if (skipped[0] != '\0')
-		cr_log_warn("%s: %d limits exhausted; not: %s", ops->name, ran, skipped);
+		cr_log_info("%s: %d limits exhausted; not: %s", ops->name, ran, skipped);
 }
