@@ -187,6 +187,10 @@ int lesson_keys(const struct lesson_opts *o, struct keys_result *r)
 	if ((n = readlink("/proc/self/exe", r->path, sizeof(r->path) - 1)) < 0)
 		return -errno;
 	r->path[n] = '\0';
+	/* in a chroot the link names the file as seen from outside it; the
+	 * link itself still leads to the running binary */
+	if (stat(r->path, &st) < 0 && errno == ENOENT)
+		snprintf(r->path, sizeof(r->path), "/proc/self/exe");
 	if (stat(r->path, &st) < 0)
 		return -errno;
 	r->ino = (unsigned long)st.st_ino;
