@@ -202,7 +202,7 @@ static char *say(char *why, size_t size, const char *fmt, ...)
 static const char *probe_denied(const struct ipcmp_census_entry *e, char *why, size_t size)
 {
 	/* memcheck does IPC_STAT before shmat itself, and that gives EINVAL
-	 * (shared/CRITERION.md); natively shmat gives EACCES (shmat(2)) */
+	 * (measured with valgrind 3.19); natively shmat gives EACCES (shmat(2)) */
 	int shmat_err = fixture_valgrind() ? EINVAL : EACCES;
 	int id = -1, rc, err, want;
 	const char *call;

@@ -6,7 +6,7 @@
  * failure reads "posix_shm::fifo_order" and --filter 'sysv_*' selects a
  * family. Not ParameterizedTest: its parameters are copied byte by byte into
  * an exec'd worker, where pointers (an ops table) are garbage under PIE
- * (shared/CRITERION.md).
+ * (measured with Criterion 2.4.1: a crash natively, a pass under valgrind).
  *
  *	BACKEND_TEST(fifo_order)                 every backend
  *	BACKEND_TEST_ON(IPCMP_SUITE_SHM_BACKENDS, corrupt_header)
