@@ -4,27 +4,24 @@
  * One object (shm_open, mmap), /ipcmp.NAME.atomic, holds the ring of
  * common/ring.h, and nothing else: no semaphore. Producers and consumers
  * claim slots by compare-and-swap (common/atomicring.c) and sleep on futex
- * words in the ring only when it is empty or full. The objects' life is
- * posix_shm.c's, less the semaphores: read the two side by side.
+ * words in the ring only when it is empty or full. The object is made,
+ * opened and removed as posix_shm.c's ring is (posix/shm_ring.c), and
+ * there are no semaphores besides it: read the two side by side.
  *
  *   $ ipcmp create -b posix-atomic jobs
  *   $ ipcmp recv -b posix-atomic jobs > copy &
  *   $ ipcmp send -b posix-atomic jobs < file
  *   $ ipcmp unlink -b posix-atomic jobs
  */
-#include <fcntl.h>
-#include <limits.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
+#include <sys/mman.h>
 
 #include "atomicring.h"
 #include "ipcmp.h"
+#include "shm_ring.h"
 
 #define SUFFIX "atomic"
-#define PATH_LEN (sizeof(IPCMP_POSIX_PREFIX) + IPCMP_NAME_MAX + 8)
+#define PATH_LEN IPCMP_SHM_RING_PATH_LEN
 
 struct posix_atomic {
 	struct ipcmp_atomicring ar;  /* first: the protocol's part of the handle */
@@ -47,170 +44,46 @@ static int chan_limits(struct ipcmp_limits *lim)
 }
 
 static int chan_close(struct ipcmp_chan *chan);
-static int object_size(int fd, size_t *size);
-
-/* create found a ring under the name: this channel's (-EEXIST, perhaps
- * still being made by another creator) or not (-EPROTO). */
-static int existing(const char *path, const char *name)
-{
-	size_t size = 0;
-	void *mem;
-	int fd, rc;
-
-	if ((fd = shm_open(path, O_RDONLY, 0)) < 0)
-		return ipcmp_fail("shm_open", EEXIST);
-	if ((rc = object_size(fd, &size)) < 0) {
-		close(fd);
-		return ipcmp_fail("shm_open", rc == -EPROTO ? EPROTO : EEXIST);
-	}
-	mem = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
-	close(fd);
-	if (mem == MAP_FAILED)
-		return ipcmp_fail("shm_open", EEXIST);
-	rc = ipcmp_ring_wait_ready(mem, size);
-	if (rc != -EPROTO)
-		rc = ipcmp_ring_owned(mem, size, name) ? -EEXIST : -EPROTO;
-	munmap(mem, size);
-	return ipcmp_fail("shm_open", -rc);
-}
 
 static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 {
 	struct posix_atomic *s = priv(chan);
-	size_t size = ipcmp_ring_size(attr->msg_max, attr->capacity);
 	char path[PATH_LEN];
-	void *mem;
-	int fd, rc;
+	int rc;
 
 	ipcmp_posix_name(path, sizeof(path), chan->name, SUFFIX);
-	/* POSIX: the umask applies to the mode, as for open(2). */
-	if ((fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, attr->mode)) < 0)
-		return errno == EEXIST ? existing(path, chan->name) : ipcmp_fail("shm_open", errno);
-	/* POSIX: reserve the pages now, so a full /dev/shm is ENOSPC here and
-	 * not SIGBUS at the first write to the mapping. */
-	if ((rc = posix_fallocate(fd, 0, (off_t)size)) != 0) {
-		close(fd);
-		rc = ipcmp_fail("posix_fallocate", rc);
-		goto fail;
-	}
-	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);                      /* POSIX: the mapping outlives the descriptor */
-	if (mem == MAP_FAILED) {
-		rc = ipcmp_fail("mmap", errno);
-		goto fail;
-	}
+	if ((rc = ipcmp_shm_ring_create(&s->ar.ring, path, chan->name, attr)) < 0)
+		return rc;
 	/* the turns and futex words start with the ring: nothing else to make */
-	ipcmp_ring_init(&s->ar.ring, mem, size, chan->name, attr->msg_max, attr->capacity);
 	ipcmp_ring_set_ready(&s->ar.ring);
 	chan->msg_max = attr->msg_max;
 	chan->capacity = attr->capacity;
-	if ((rc = ipcmp_atomicring_join(&s->ar, chan->flags & IPCMP_PRODUCER)) < 0)
-		goto fail;
-	return 0;
-
-fail:
-	shm_unlink(path);
-	chan_close(chan);
-	return rc;
-}
-
-/* POSIX: between the creator's shm_open and posix_fallocate the object is
- * empty; wait, bounded, for its size. */
-static int object_size(int fd, size_t *size)
-{
-	struct timespec tick = { 0, 1000000 };
-	struct stat st;
-
-	for (int waited = 0; waited < IPCMP_OPEN_WAIT_MS; waited++) {
-		if (fstat(fd, &st) < 0)
-			return ipcmp_fail("fstat", errno);
-		if ((size_t)st.st_size >= sizeof(struct ipcmp_ring_hdr)) {
-			*size = (size_t)st.st_size;
-			return 0;
-		}
-		nanosleep(&tick, NULL);
+	if ((rc = ipcmp_atomicring_join(&s->ar, chan->flags & IPCMP_PRODUCER)) < 0) {
+		shm_unlink(path);
+		chan_close(chan);
 	}
-	return -EPROTO;
+	return rc;
 }
 
 static int chan_open(struct ipcmp_chan *chan)
 {
 	struct posix_atomic *s = priv(chan);
 	char path[PATH_LEN];
-	size_t size = 0;
-	void *mem;
-	int fd, rc;
+	int rc;
 
 	ipcmp_posix_name(path, sizeof(path), chan->name, SUFFIX);
-	if ((fd = shm_open(path, O_RDWR, 0)) < 0)
-		return ipcmp_fail("shm_open", errno);
-	if ((rc = object_size(fd, &size)) < 0) {
-		close(fd);
+	if ((rc = ipcmp_shm_ring_open(&s->ar.ring, path, chan->name)) < 0)
 		return rc;
-	}
-	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (mem == MAP_FAILED)
-		return ipcmp_fail("mmap", errno);
-	s->ar.ring.hdr = mem;
-	s->ar.ring.size = size;
-	if ((rc = ipcmp_ring_wait_ready(mem, size)) < 0 ||
-	    (rc = ipcmp_ring_attach(&s->ar.ring, mem, size, chan->name)) < 0)
-		goto fail;
 	chan->msg_max = s->ar.ring.msg_max;
 	chan->capacity = s->ar.ring.capacity;
 	if ((rc = ipcmp_atomicring_join(&s->ar, chan->flags & IPCMP_PRODUCER)) < 0)
-		goto fail;
-	return 0;
-
-fail:
-	chan_close(chan);
+		chan_close(chan);
 	return rc;
 }
 
 static int chan_close(struct ipcmp_chan *chan)
 {
-	struct posix_atomic *s = priv(chan);
-	int rc = 0;
-
-	/* POSIX: unmapping is the whole of detaching; the name may be gone already. */
-	if (s->ar.ring.hdr != NULL && munmap(s->ar.ring.hdr, s->ar.ring.size) < 0)
-		rc = ipcmp_fail("munmap", errno);
-	s->ar.ring.hdr = NULL;
-	return rc;
-}
-
-enum { MISSING, OURS, HALF_MADE, OVERWRITTEN, FOREIGN };
-
-/* What the object at path holds: this channel's ring, nothing yet (empty or
- * zeroed: a create cut short), this channel's ring with its header
- * overwritten (the seal still names it), or something else. */
-static int ring_holds(const char *path, const char *name)
-{
-	struct stat st;
-	void *mem;
-	int fd, rc;
-
-	if ((fd = shm_open(path, O_RDONLY, 0)) < 0)
-		return errno == ENOENT ? MISSING : ipcmp_fail("shm_open", errno);
-	if (fstat(fd, &st) < 0) {
-		rc = ipcmp_fail("fstat", errno);
-		close(fd);
-		return rc;
-	}
-	if ((size_t)st.st_size < sizeof(struct ipcmp_ring_hdr)) {
-		close(fd);
-		return st.st_size == 0 ? HALF_MADE : FOREIGN;
-	}
-	mem = mmap(NULL, sizeof(struct ipcmp_ring_hdr), PROT_READ, MAP_SHARED, fd, 0);
-	close(fd);
-	if (mem == MAP_FAILED)
-		return ipcmp_fail("mmap", errno);
-	rc = ((struct ipcmp_ring_hdr *)mem)->magic == 0 ? HALF_MADE :
-	     ipcmp_ring_owned(mem, sizeof(struct ipcmp_ring_hdr), name) ? OURS :
-	     ipcmp_ring_sealed(mem, sizeof(struct ipcmp_ring_hdr), name) ? OVERWRITTEN : FOREIGN;
-	munmap(mem, sizeof(struct ipcmp_ring_hdr));
-	return rc;
+	return ipcmp_shm_ring_close(&priv(chan)->ar.ring);
 }
 
 /*
@@ -225,15 +98,15 @@ static int chan_unlink(const char *name)
 	int ring;
 
 	ipcmp_posix_name(path, sizeof(path), name, SUFFIX);
-	if ((ring = ring_holds(path, name)) < 0)
+	if ((ring = ipcmp_shm_ring_holds(path, name)) < 0)
 		return ring;
-	if (ring == FOREIGN)
+	if (ring == IPCMP_SHM_RING_FOREIGN)
 		return -EPROTO;
-	if (ring == MISSING)
+	if (ring == IPCMP_SHM_RING_MISSING)
 		return ipcmp_fail("shm_unlink", ENOENT);
 	if (shm_unlink(path) < 0)
 		return ipcmp_fail("shm_unlink", errno);
-	return ring == OURS ? 0 : IPCMP_DAMAGED;
+	return ring == IPCMP_SHM_RING_OURS ? 0 : IPCMP_DAMAGED;
 }
 
 /* POSIX: objects have names; the suffix tells which of ours it is. */

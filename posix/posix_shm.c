@@ -23,6 +23,7 @@
 
 #include "ipcmp.h"
 #include "ringchan.h"
+#include "shm_ring.h"
 
 /* LOCK, ITEMS, SLOTS and TAKERS are the protocol's LOCK (the producers'),
  * DATA, ROOM and GETLOCK (the consumers' lock) (ringchan.h). */
@@ -31,7 +32,7 @@ enum { LOCK = IPCMP_RING_LOCK, ITEMS = IPCMP_RING_DATA, SLOTS = IPCMP_RING_ROOM,
 
 static const char *const sem_suffix[NSEMS] = { "lock", "items", "slots", "takers" };
 
-#define PATH_LEN (sizeof(IPCMP_POSIX_PREFIX) + IPCMP_NAME_MAX + 8)
+#define PATH_LEN IPCMP_SHM_RING_PATH_LEN
 
 struct posix_shm {
 	struct ipcmp_ringchan rc;  /* first: the protocol's part of the handle */
@@ -114,64 +115,21 @@ static int chan_limits(struct ipcmp_limits *lim)
 }
 
 static int chan_close(struct ipcmp_chan *chan);
-static int object_size(int fd, size_t *size);
-
-/* create found a ring under the name: this channel's (-EEXIST, perhaps
- * still being made by another creator) or not (-EPROTO). */
-static int existing(const char *path, const char *name)
-{
-	size_t size = 0;
-	void *mem;
-	int fd, rc;
-
-	if ((fd = shm_open(path, O_RDONLY, 0)) < 0)
-		return ipcmp_fail("shm_open", EEXIST);
-	if ((rc = object_size(fd, &size)) < 0) {
-		close(fd);
-		return ipcmp_fail("shm_open", rc == -EPROTO ? EPROTO : EEXIST);
-	}
-	mem = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
-	close(fd);
-	if (mem == MAP_FAILED)
-		return ipcmp_fail("shm_open", EEXIST);
-	rc = ipcmp_ring_wait_ready(mem, size);
-	if (rc != -EPROTO)
-		rc = ipcmp_ring_owned(mem, size, name) ? -EEXIST : -EPROTO;
-	munmap(mem, size);
-	return ipcmp_fail("shm_open", -rc);
-}
 
 static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 {
 	struct posix_shm *s = priv(chan);
-	size_t size = ipcmp_ring_size(attr->msg_max, attr->capacity);
 	unsigned init[NSEMS] = { 1, 0, (unsigned)attr->capacity, 1 };
 	char path[PATH_LEN];
 	int made = 0;                   /* objects made, for the unwind */
-	void *mem;
-	int fd, rc;
+	int rc;
 
 	s->rc.prims = &prims;
 	for (int i = 0; i < NSEMS; i++)
 		s->sem[i] = SEM_FAILED;
 	ipcmp_posix_name(path, sizeof(path), chan->name, "ring");
-	/* POSIX: the umask applies to the mode, as for open(2). */
-	if ((fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL, attr->mode)) < 0)
-		return errno == EEXIST ? existing(path, chan->name) : ipcmp_fail("shm_open", errno);
-	/* POSIX: reserve the pages now, so a full /dev/shm is ENOSPC here and
-	 * not SIGBUS at the first write to the mapping. */
-	if ((rc = posix_fallocate(fd, 0, (off_t)size)) != 0) {
-		close(fd);
-		rc = ipcmp_fail("posix_fallocate", rc);
-		goto fail;
-	}
-	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);                      /* POSIX: the mapping outlives the descriptor */
-	if (mem == MAP_FAILED) {
-		rc = ipcmp_fail("mmap", errno);
-		goto fail;
-	}
-	ipcmp_ring_init(&s->rc.ring, mem, size, chan->name, attr->msg_max, attr->capacity);
+	if ((rc = ipcmp_shm_ring_create(&s->rc.ring, path, chan->name, attr)) < 0)
+		return rc;
 
 	/* POSIX: sem_open sets the value as it creates, so there is no window
 	 * with an undefined value; the ring is still marked ready last. */
@@ -201,52 +159,18 @@ fail:
 	return rc;
 }
 
-/* POSIX: between the creator's shm_open and posix_fallocate the object is
- * empty; wait, bounded, for its size. */
-static int object_size(int fd, size_t *size)
-{
-	struct timespec tick = { 0, 1000000 };
-	struct stat st;
-
-	for (int waited = 0; waited < IPCMP_OPEN_WAIT_MS; waited++) {
-		if (fstat(fd, &st) < 0)
-			return ipcmp_fail("fstat", errno);
-		if ((size_t)st.st_size >= sizeof(struct ipcmp_ring_hdr)) {
-			*size = (size_t)st.st_size;
-			return 0;
-		}
-		ipcmp_sleep(&tick);
-	}
-	return -EPROTO;
-}
-
 static int chan_open(struct ipcmp_chan *chan)
 {
 	struct posix_shm *s = priv(chan);
 	char path[PATH_LEN];
-	size_t size = 0;
-	void *mem;
-	int fd, rc;
+	int rc;
 
 	s->rc.prims = &prims;
 	for (int i = 0; i < NSEMS; i++)
 		s->sem[i] = SEM_FAILED;
 	ipcmp_posix_name(path, sizeof(path), chan->name, "ring");
-	if ((fd = shm_open(path, O_RDWR, 0)) < 0)
-		return ipcmp_fail("shm_open", errno);
-	if ((rc = object_size(fd, &size)) < 0) {
-		close(fd);
+	if ((rc = ipcmp_shm_ring_open(&s->rc.ring, path, chan->name)) < 0)
 		return rc;
-	}
-	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (mem == MAP_FAILED)
-		return ipcmp_fail("mmap", errno);
-	s->rc.ring.hdr = mem;
-	s->rc.ring.size = size;
-	if ((rc = ipcmp_ring_wait_ready(mem, size)) < 0 ||
-	    (rc = ipcmp_ring_attach(&s->rc.ring, mem, size, chan->name)) < 0)
-		goto fail;
 	for (int i = 0; i < NSEMS; i++) {
 		ipcmp_posix_name(path, sizeof(path), chan->name, sem_suffix[i]);
 		if ((s->sem[i] = sem_open(path, 0)) == SEM_FAILED) {
@@ -268,48 +192,13 @@ fail:
 static int chan_close(struct ipcmp_chan *chan)
 {
 	struct posix_shm *s = priv(chan);
-	int rc = 0;
+	int rc = ipcmp_shm_ring_close(&s->rc.ring);
 
-	/* POSIX: unmapping is the whole of detaching; the name may be gone already. */
-	if (s->rc.ring.hdr != NULL && munmap(s->rc.ring.hdr, s->rc.ring.size) < 0)
-		rc = ipcmp_fail("munmap", errno);
-	s->rc.ring.hdr = NULL;
 	for (int i = 0; i < NSEMS; i++) {
 		if (s->sem[i] != SEM_FAILED && sem_close(s->sem[i]) < 0 && rc == 0)
 			rc = ipcmp_fail("sem_close", errno);
 		s->sem[i] = SEM_FAILED;
 	}
-	return rc;
-}
-
-enum { MISSING, OURS, HALF_MADE, FOREIGN };
-
-/* What the object at path holds: this channel's ring, nothing yet (empty or
- * zeroed: a create cut short), or something else wrote there. */
-static int ring_holds(const char *path, const char *name)
-{
-	struct stat st;
-	void *mem;
-	int fd, rc;
-
-	if ((fd = shm_open(path, O_RDONLY, 0)) < 0)
-		return errno == ENOENT ? MISSING : ipcmp_fail("shm_open", errno);
-	if (fstat(fd, &st) < 0) {
-		rc = ipcmp_fail("fstat", errno);
-		close(fd);
-		return rc;
-	}
-	if ((size_t)st.st_size < sizeof(struct ipcmp_ring_hdr)) {
-		close(fd);
-		return st.st_size == 0 ? HALF_MADE : FOREIGN;
-	}
-	mem = mmap(NULL, sizeof(struct ipcmp_ring_hdr), PROT_READ, MAP_SHARED, fd, 0);
-	close(fd);
-	if (mem == MAP_FAILED)
-		return ipcmp_fail("mmap", errno);
-	rc = ((struct ipcmp_ring_hdr *)mem)->magic == 0 ? HALF_MADE :
-	     ipcmp_ring_owned(mem, sizeof(struct ipcmp_ring_hdr), name) ? OURS : FOREIGN;
-	munmap(mem, sizeof(struct ipcmp_ring_hdr));
 	return rc;
 }
 
@@ -344,21 +233,21 @@ static int chan_unlink(const char *name)
 	int ring, sems, rc = 0;
 
 	ipcmp_posix_name(path, sizeof(path), name, "ring");
-	if ((ring = ring_holds(path, name)) < 0)
+	if ((ring = ipcmp_shm_ring_holds(path, name)) < 0)
 		return ring;
 	sems = sems_present(name);
-	if (ring == FOREIGN && sems == 0)
+	if (ring == IPCMP_SHM_RING_FOREIGN && sems == 0)
 		return -EPROTO;
-	if (ring == MISSING && sems == 0)
+	if (ring == IPCMP_SHM_RING_MISSING && sems == 0)
 		return ipcmp_fail("shm_unlink", ENOENT);
-	if (ring != MISSING && shm_unlink(path) < 0 && errno != ENOENT)
+	if (ring != IPCMP_SHM_RING_MISSING && shm_unlink(path) < 0 && errno != ENOENT)
 		return ipcmp_fail("shm_unlink", errno);
 	for (int i = 0; i < NSEMS; i++) {
 		ipcmp_posix_name(path, sizeof(path), name, sem_suffix[i]);
 		if (sem_unlink(path) < 0 && errno != ENOENT && rc == 0)
 			rc = ipcmp_fail("sem_unlink", errno);
 	}
-	return rc < 0 ? rc : ring == OURS && sems == NSEMS ? 0 : IPCMP_DAMAGED;
+	return rc < 0 ? rc : ring == IPCMP_SHM_RING_OURS && sems == NSEMS ? 0 : IPCMP_DAMAGED;
 }
 
 /* Is the channel whole? 1, IPCMP_OWNS_DAMAGED (a part gone, the ring
@@ -369,9 +258,9 @@ static int whole(const char *name)
 	int ring;
 
 	ipcmp_posix_name(path, sizeof(path), name, "ring");
-	if ((ring = ring_holds(path, name)) < 0)
+	if ((ring = ipcmp_shm_ring_holds(path, name)) < 0)
 		return 1;
-	return ring == OURS && sems_present(name) == NSEMS ? 1 : IPCMP_OWNS_DAMAGED;
+	return ring == IPCMP_SHM_RING_OURS && sems_present(name) == NSEMS ? 1 : IPCMP_OWNS_DAMAGED;
 }
 
 /* POSIX: objects have names; the suffix tells which of ours it is. */

@@ -2,7 +2,8 @@
  * apimap.c - the API map that `ipcmp compare` prints is each backend's own
  * table (ops->steps, in its file next to the calls): every backend names a
  * call, or says why none, at every step of the protocol, and every call it
- * names is one its code (or the protocol's, common/) makes.
+ * names is one its code makes, or the code it shares (the protocol in common/,
+ * the POSIX ring object in posix/shm_ring.c).
  *
  *   $ ./build/suite --filter 'api_map/[a-z]*'
  */
@@ -94,7 +95,7 @@ static int called(const char *backend_text, const char *const *common_text, cons
 Test(api_map, named_calls_are_made)
 {
 	static const char *const protocol[] = { "common/ring.c", "common/ringchan.c", "common/stream.c",
-						 "common/atomicring.c" };
+						 "common/atomicring.c", "posix/shm_ring.c" };
 #define NPROTOCOL (sizeof(protocol) / sizeof(protocol[0]))
 	const char *common_text[NPROTOCOL + 1] = { NULL };     /* NULL-terminated */
 	char path[64];
@@ -126,7 +127,7 @@ Test(api_map, named_calls_are_made)
 					cr_assert(eq(int, name_char(call[k]), 1), "%s: step \"%s\": \"%s\" is not a function's name", ops->name,
 						  ipcmp_step_names[i], call);
 				cr_assert(called(text, common_text, call),
-					  "%s: step \"%s\" names %s, which neither %s nor common/ calls",
+					  "%s: step \"%s\" names %s, which neither %s nor the shared code calls",
 					  ops->name, ipcmp_step_names[i], call, path);
 				p += n;
 				p += strspn(p, ", ");
