@@ -3,22 +3,20 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fnv.h"
 #include "frame.h"
 #include "ipcmp.h"
 
-/* FNV-1a over producer, sequence number and payload: it catches a byte
- * rewritten, not a forger who recomputes it (it is no MAC). */
+/* FNV-1a (fnv.h) over producer, sequence number and payload. */
 static uint32_t checksum(const struct ipcmp_frame *f, const unsigned char *p, size_t len)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = IPCMP_FNV_BASIS;
 
 	for (int i = 0; i < 64; i += 8) {
-		h = (h ^ (uint8_t)(f->producer >> i)) * 16777619u;
-		h = (h ^ (uint8_t)(f->seq >> i)) * 16777619u;
+		h = (h ^ (uint8_t)(f->producer >> i)) * IPCMP_FNV_PRIME;
+		h = (h ^ (uint8_t)(f->seq >> i)) * IPCMP_FNV_PRIME;
 	}
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
+	return ipcmp_fnv1a(h, p, len);
 }
 
 void ipcmp_frame_tx_init(struct ipcmp_frame_tx *tx, int flags)

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "ipcmp.h"
 
 int ipcmp_name_check(const char *name)
@@ -56,13 +57,9 @@ int ipcmp_posix_name(char *buf, size_t size, const char *name, const char *suffi
 
 key_t ipcmp_sysv_key(const char *name)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = ipcmp_fnv1a(IPCMP_FNV_BASIS, "ipcmp:", 6);
 
-	for (const char *p = "ipcmp:"; *p != '\0'; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	for (const char *p = name; *p != '\0'; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	h &= 0x7fffffff;        /* a positive key_t */
+	h = ipcmp_fnv1a(h, name, strlen(name)) & 0x7fffffff;   /* a positive key_t */
 	if (h == 0)             /* 0 is IPC_PRIVATE */
 		h = 1;
 	return (key_t)h;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fnv.h"
 #include "ring.h"
 
 /* One load or store of a shared field: the compiler may not split or repeat it. */
@@ -158,18 +159,15 @@ static int ring_sane(const struct ipcmp_ring *r, uint64_t *head, uint64_t *tail)
 	return 0;
 }
 
-/* FNV-1a over the length, the sequence number and the payload: it catches
- * a payload rewritten in place, not a forger who recomputes it. */
+/* FNV-1a (fnv.h) over the length, the sequence number and the payload: it
+ * catches a payload rewritten in place. */
 static uint32_t checksum(const void *buf, size_t len, uint64_t seq)
 {
-	const unsigned char *p = buf;
-	uint32_t h = 2166136261u ^ (uint32_t)len;
+	uint32_t h = IPCMP_FNV_BASIS ^ (uint32_t)len;
 
-	h = (h ^ (uint32_t)seq) * 16777619u;
-	h = (h ^ (uint32_t)(seq >> 32)) * 16777619u;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
+	h = (h ^ (uint32_t)seq) * IPCMP_FNV_PRIME;
+	h = (h ^ (uint32_t)(seq >> 32)) * IPCMP_FNV_PRIME;
+	return ipcmp_fnv1a(h, buf, len);
 }
 
 /*
