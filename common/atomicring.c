@@ -34,7 +34,9 @@
  * windows are not covered, each a couple of instructions wide: a consumer
  * killed between its CAS on head and recording itself (producers then time
  * out on that slot), or before advancing its producer's sequence number
- * (the next consumer of that producer's messages gets -EBADMSG).
+ * (that producer's next message then never passes its check: every recv
+ * gets -EBADMSG within SEQ_WAIT_MS and leaves it in place, as a corrupt
+ * message stays in a locked ring).
  *
  * Untrusted memory. Indices are always pos % capacity (private copies); a
  * turn or head that contradicts itself is -EBADMSG; futex words and waiter
