@@ -7,9 +7,11 @@
  *   pos + 1         message pos published: the consumer that claims pos may take it
  *   pos + capacity  taken: free for the put of pos + capacity.
  * A producer claims pos by CAS on tail (tail == pos, turn == pos), fills the
- * slot and publishes it (turn = pos + 1); a consumer claims by CAS on head
- * (head == pos, turn == pos + 1), checks the producer's sequence number,
- * copies out and frees it (turn = pos + capacity). Two producers never wait
+ * slot and publishes it (turn = pos + 1); a consumer copies the message out
+ * and checks it (length, checksum, the producer's sequence number) first,
+ * then claims it by CAS on head (head == pos, turn == pos + 1) and frees it
+ * (turn = pos + capacity): a message that fails its checks is not claimed,
+ * and stays for the next recv, as in the locked rings. Two producers never wait
  * for each other's copy, nor a producer for a consumer's: each side waits
  * only when the ring is empty or full, or on the one slot it claimed.
  *
@@ -32,7 +34,9 @@
  * windows are not covered, each a couple of instructions wide: a consumer
  * killed between its CAS on head and recording itself (producers then time
  * out on that slot), or before advancing its producer's sequence number
- * (the next consumer of that producer's messages gets -EBADMSG).
+ * (that producer's next message then never passes its check: every recv
+ * gets -EBADMSG within SEQ_WAIT_MS and leaves it in place, as a corrupt
+ * message stays in a locked ring).
  *
  * Untrusted memory. Indices are always pos % capacity (private copies); a
  * turn or head that contradicts itself is -EBADMSG; futex words and waiter
@@ -333,29 +337,86 @@ static int take_seq(const struct ipcmp_ring *r, uint32_t producer, uint64_t seq)
 	return 0;
 }
 
-/* A claimed message: record ourselves, check its order, copy it out, free. */
-static ssize_t take(const struct ipcmp_ring *r, pid_t self, uint64_t pos, void *buf, size_t cap)
+/*
+ * Before the claim: message seq of producer is the next of its messages to
+ * be taken, once the consumers of its earlier ones (they claimed them
+ * already, head is past them) have advanced taken[producer]: bounded, as
+ * in take_seq. -EBADMSG: lost, repeated or reordered, or the message was
+ * taken meanwhile (the caller looks at head again to tell).
+ */
+static int seq_ready(const struct ipcmp_ring *r, uint32_t producer, uint64_t seq)
 {
-	struct ipcmp_ring_slot *s = ipcmp_ring_slot_at(r, pos);
-	uint32_t producer;
-	uint64_t seq;
-	ssize_t n;
-	int rc;
+	uint64_t *taken = &r->top->taken[producer];
+	struct timespec until, left;
+	uint64_t v;
 
-	/* relaxed: only read by a producer that waited a whole slice on this
-	 * slot, long after; a stale 0 makes it wait, never free too soon */
-	atomic_store_explicit(AI32(s->claimer), (int32_t)self, memory_order_relaxed);
-	producer = atomic_load_explicit(A32(s->producer), memory_order_relaxed);
-	seq = atomic_load_explicit(A64(s->seq), memory_order_relaxed);
-	if (producer >= IPCMP_STREAM_PRODUCERS)
-		rc = -EBADMSG;
-	else
-		rc = take_seq(r, producer, seq);
-	n = rc < 0 ? rc : ipcmp_ring_read(r, s, buf, cap, &producer, &seq);
-	atomic_store_explicit(AI32(s->claimer), 0, memory_order_relaxed);
-	set_turn(s, (uint32_t)(pos + r->capacity));
-	wake(&r->hdr->room_waiters, &r->hdr->room_futex, 0);
-	return n;
+	ipcmp_deadline(&until, CLOCK, SEQ_WAIT_MS);
+	while ((v = atomic_load_explicit(A64(*taken), memory_order_acquire)) != seq) {
+		if (v > seq || seq - v > r->capacity || ipcmp_remaining(&until, CLOCK, &left) < 0)
+			return -EBADMSG;
+		sched_yield();
+	}
+	return 0;
+}
+
+/*
+ * A published message is checked before it is claimed: copied out into the
+ * caller's buffer (where no peer can change it) with its length, checksum
+ * and sequence number checked. Until the claim, the slot cannot change
+ * honestly (it is freed, then refilled, only after a consumer claimed it,
+ * which moves head), so a copy that fails its checks while head and the
+ * turn still say "message pos, unclaimed" is what the ring really holds:
+ * the message stays where it is and the caller gets the error, as the
+ * locked rings keep a corrupt message under their lock. Otherwise another
+ * consumer took pos meanwhile (the copy may be torn): look again.
+ * -EAGAIN: nothing published at head.
+ */
+static ssize_t get(const struct ipcmp_ring *r, pid_t self, void *buf, size_t cap)
+{
+	uint64_t *head = &r->hdr->head;
+
+	for (;;) {
+		uint64_t pos = atomic_load_explicit(A64(*head), memory_order_relaxed), seq;
+		struct ipcmp_ring_slot *s = ipcmp_ring_slot_at(r, pos);
+		int32_t d = (int32_t)(turn_of(s) - (uint32_t)(pos + 1));
+		uint32_t producer;
+		ssize_t n;
+
+		if (d < 0)
+			return -EAGAIN;
+		if (d > 0) {
+			/* as in claim(): the slot is ahead, so head must be */
+			if (atomic_load_explicit(A64(*head), memory_order_relaxed) == pos)
+				return -EBADMSG;
+			continue;
+		}
+		n = ipcmp_ring_read(r, s, buf, cap, &producer, &seq);
+		if (n >= 0 && seq_ready(r, producer, seq) < 0)
+			n = -EBADMSG;
+		/* acquire: the copy's loads above complete before head and the
+		 * turn are looked at again (a seqlock's reader check) */
+		atomic_thread_fence(memory_order_acquire);
+		if (n < 0) {
+			if (atomic_load_explicit(A64(*head), memory_order_relaxed) == pos &&
+			    turn_of(s) == (uint32_t)(pos + 1))
+				return n;       /* the message as published: left in place */
+			continue;
+		}
+		/* relaxed CAS, as in claim(): the turn orders the slot */
+		if (!atomic_compare_exchange_strong_explicit(A64(*head), &pos, pos + 1,
+							     memory_order_relaxed,
+							     memory_order_relaxed))
+			continue;               /* another consumer took it */
+		/* relaxed: only read by a producer that waited a whole slice
+		 * on this slot, long after; a stale 0 makes it wait */
+		atomic_store_explicit(AI32(s->claimer), (int32_t)self, memory_order_relaxed);
+		if (take_seq(r, producer, seq) < 0)
+			n = -EBADMSG;           /* taken twice: a peer wrote taken[] meanwhile */
+		atomic_store_explicit(AI32(s->claimer), 0, memory_order_relaxed);
+		set_turn(s, (uint32_t)(pos + r->capacity));
+		wake(&r->hdr->room_waiters, &r->hdr->room_futex, 0);
+		return n;
+	}
 }
 
 static int data_ready(void *arg)
@@ -376,16 +437,14 @@ ssize_t ipcmp_atomicring_recv(struct ipcmp_chan *chan, void *buf, size_t cap, in
 	struct timespec deadline, left;
 	struct look l = { r, 0 };
 	int rc, st, moved, tries = 0, idle = 0;
-	uint64_t pos;
+	ssize_t n;
 
 	if ((rc = ipcmp_ring_check(r)) < 0)
 		return rc;
 	ipcmp_deadline(&deadline, CLOCK, timeout_ms);
 	for (;;) {
-		if ((rc = claim(r, &h->head, 1, &pos)) == 0)
-			return take(r, ar->self, pos, buf, cap);
-		if (rc != -EAGAIN)
-			return rc;
+		if ((n = get(r, ar->self, buf, cap)) != -EAGAIN)
+			return n;
 		if (++tries < SPIN_TRIES) {
 			cpu_relax();
 			continue;
@@ -402,10 +461,8 @@ ssize_t ipcmp_atomicring_recv(struct ipcmp_chan *chan, void *buf, size_t cap, in
 		if (st == IPCMP_EOS || st == IPCMP_ABORTED) {
 			/* over: what was published first comes first (the end
 			 * is decided after the last publish, so it shows now) */
-			if ((rc = claim(r, &h->head, 1, &pos)) == 0)
-				return take(r, ar->self, pos, buf, cap);
-			if (rc != -EAGAIN)
-				return rc;
+			if ((n = get(r, ar->self, buf, cap)) != -EAGAIN)
+				return n;
 			if (st == IPCMP_ABORTED)
 				chan->aborter = ipcmp_stream_aborter(r->stream);
 			return st;

@@ -26,6 +26,7 @@
 #define SLICE_MS 50
 #define LOCK_SLICE_MS 10
 #define LOCK_MARGIN_MS (IPCMP_TIMEOUT_MARGIN_MS / 2)
+#define ORPHAN_MS 500              /* held this long with no holder recorded: orphaned */
 
 #define LOAD(x)     __atomic_load_n(&(x), __ATOMIC_SEQ_CST)
 #define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
@@ -76,15 +77,21 @@ static int32_t *holder_of(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem lock)
  * LOCK_MARGIN_MS. SysV: the kernel frees the lock of a holder that dies
  * (SEM_UNDO). POSIX: nothing does, so a holder records its pid, and a
  * waiter that finds it dead says the channel is broken (-ENOTRECOVERABLE)
- * at once. A holder that died before it could record itself is not told
- * from a slow one: the wait runs out.
+ * at once. A holder killed between its take and its record (or between
+ * clearing it and its post) leaves the lock taken with no holder: no
+ * record can be made in the same step as a sem_wait. The lock is held for
+ * one copy, so a waiter that finds no holder recorded for ORPHAN_MS on
+ * end says -ENOTRECOVERABLE too (a live holder stopped or descheduled that
+ * long in those two instructions would be taken for dead: the caller gets
+ * the error, nobody gets the lock). SysV needs no such rule.
  */
 static int lock(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem which,
 		const struct timespec *deadline)
 {
 	const struct ipcmp_ring_prims *p = rc->prims;
-	struct timespec hard = *deadline, slice;
+	struct timespec hard = *deadline, slice, orphan;
 	int32_t *holder_at = holder_of(rc, which);
+	int unowned = 0, undo = p->count != NULL;     /* ringchan.h: count, the kernel's undo */
 	pid_t holder;
 	int r;
 
@@ -99,6 +106,12 @@ static int lock(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem which,
 			return r;
 		holder = LOAD(*holder_at);
 		if (holder != 0 && !ipcmp_pid_alive(holder, 0))
+			return -ENOTRECOVERABLE;
+		if (holder != 0 || undo)
+			unowned = 0;
+		else if (!unowned++)
+			ipcmp_deadline(&orphan, p->clock, ORPHAN_MS);
+		else if (passed(p->clock, &orphan))
 			return -ENOTRECOVERABLE;
 		if (passed(p->clock, &hard))
 			return -ETIMEDOUT;

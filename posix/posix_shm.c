@@ -53,7 +53,8 @@ static sem_t *sem_of(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem)
  * POSIX: sem_timedwait takes an absolute CLOCK_REALTIME deadline, so after
  * EINTR the same deadline is simply passed again. A semaphore whose name was
  * unlinked goes on working for those who have it open. No undo: a holder
- * of the lock that dies keeps it (ringchan.c finds it dead by its pid).
+ * of the lock that dies keeps it (ringchan.c finds it dead by its pid, or
+ * orphaned when it died before it recorded its pid).
  */
 static int take(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem, const struct timespec *deadline)
 {

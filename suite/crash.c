@@ -29,11 +29,12 @@
  * take it, so on both they get every message, then IPCMP_ABORTED. (A
  * further producer would find the holder dead: -ENOTRECOVERABLE.)
  *
- * A producer stopped at a step of the protocol, then killed (stop_points):
- * the windows a random kill almost never hits, reached on purpose. The
- * producer's handle gets a copy of its backend's primitives
- * (common/ringchan.h) that raises SIGSTOP at the step; the library itself
- * has no test hook.
+ * A producer stopped at a step of the protocol, then killed (stop_points),
+ * and a consumer stopped with the consumers' lock taken before it recorded
+ * itself (getlock_taker_killed): the windows a random kill almost never
+ * hits, reached on purpose. The victim's handle gets a copy of its
+ * backend's primitives (common/ringchan.h) that raises SIGSTOP at the
+ * step; the library itself has no test hook.
  *
  * After every run, unlink (and on the last run `ipcmp clean`) leaves the
  * census as it was. The random runs stop early once a time budget is spent
@@ -519,7 +520,7 @@ BACKEND_TEST_ON(IPCMP_SUITE_LOCKED_SHM_BACKENDS, lock_holder_killed, .timeout = 
 
 /* ---- a producer stopped at a step, then killed (shm backends) -------- */
 
-enum stop_at { STOP_LOCK_TAKEN, STOP_BEFORE_DATA_POST };
+enum stop_at { STOP_LOCK_TAKEN, STOP_BEFORE_DATA_POST, STOP_GETLOCK_TAKEN };
 
 /*
  * Each row: where the producer stops (after STOP_SENT messages went out
@@ -555,23 +556,30 @@ static const struct stop_point {
 static const struct ipcmp_ring_prims *real_prims;
 static enum stop_at stop_at;
 
+/* The step is "lock just taken" for this lock. */
+static int stops_at_lock(enum ipcmp_ring_sem lock)
+{
+	return (lock == IPCMP_RING_LOCK && stop_at == STOP_LOCK_TAKEN) ||
+	       (lock == IPCMP_RING_GETLOCK && stop_at == STOP_GETLOCK_TAKEN);
+}
+
 static int stop_take(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem,
 		     const struct timespec *deadline)
 {
 	int r = real_prims->take(rc, sem, deadline);
 
-	if (r == 0 && sem == IPCMP_RING_LOCK && stop_at == STOP_LOCK_TAKEN)
+	if (r == 0 && stops_at_lock(sem))
 		raise(SIGSTOP);
 	return r;
 }
 
-/* SysV takes a free slot and the producers' lock in one semop. */
+/* SysV takes a free slot (or an item) and the lock in one semop. */
 static int stop_take_and_lock(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem,
 			      enum ipcmp_ring_sem lock, const struct timespec *deadline)
 {
 	int r = real_prims->take_and_lock(rc, sem, lock, deadline);
 
-	if (r == 0 && lock == IPCMP_RING_LOCK && stop_at == STOP_LOCK_TAKEN)
+	if (r == 0 && stops_at_lock(lock))
 		raise(SIGSTOP);
 	return r;
 }
@@ -589,21 +597,12 @@ static int stop_unlock_and_post(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem l
 	return real_prims->post(rc, sem);
 }
 
-static _Noreturn void stopped_producer(const struct ipcmp_ops *ops, const char *name,
-				       enum stop_at at)
+/* The handle's primitives become a copy that stops at the step. */
+static void stop_prims(struct ipcmp_chan *chan, enum stop_at at)
 {
-	static struct ipcmp_chan *p;
 	static struct ipcmp_ring_prims stopping;
-	struct ipcmp_ringchan *rc;
-	int rc_;
+	struct ipcmp_ringchan *rc = (struct ipcmp_ringchan *)chan->priv;   /* ringchan.h: first */
 
-	if ((rc_ = ipcmp_open(ops, name, IPCMP_PRODUCER, &p)) < 0)
-		child_failf("producer: open: %s", ipcmp_strerror(rc_));
-	for (uint64_t seq = 0; seq < STOP_SENT; seq++)
-		if ((rc_ = ipcmp_send(p, pbuf, kit_msg_fill(pbuf, MSG_MAX, seq), 0)) < 0)
-			child_failf("producer: send %llu: %s", (unsigned long long)seq,
-				    ipcmp_strerror(rc_));
-	rc = (struct ipcmp_ringchan *)p->priv;     /* ringchan.h: the first member */
 	real_prims = rc->prims;
 	stopping = *real_prims;
 	stopping.take = stop_take;
@@ -612,6 +611,21 @@ static _Noreturn void stopped_producer(const struct ipcmp_ops *ops, const char *
 	stopping.unlock_and_post = stop_unlock_and_post;
 	stop_at = at;
 	rc->prims = &stopping;
+}
+
+static _Noreturn void stopped_producer(const struct ipcmp_ops *ops, const char *name,
+				       enum stop_at at)
+{
+	static struct ipcmp_chan *p;
+	int rc_;
+
+	if ((rc_ = ipcmp_open(ops, name, IPCMP_PRODUCER, &p)) < 0)
+		child_failf("producer: open: %s", ipcmp_strerror(rc_));
+	for (uint64_t seq = 0; seq < STOP_SENT; seq++)
+		if ((rc_ = ipcmp_send(p, pbuf, kit_msg_fill(pbuf, MSG_MAX, seq), 0)) < 0)
+			child_failf("producer: send %llu: %s", (unsigned long long)seq,
+				    ipcmp_strerror(rc_));
+	stop_prims(p, at);
 	rc_ = ipcmp_send(p, pbuf, kit_msg_fill(pbuf, MSG_MAX, STOP_SENT), 0);
 	child_failf("producer: not stopped at the step (send: %s)", ipcmp_strerror(rc_));
 }
@@ -674,4 +688,89 @@ BACKEND_TEST_ON(IPCMP_SUITE_LOCKED_SHM_BACKENDS, stop_points, .timeout = 120)
 		chan_close_ok(c);
 		run_cleanup(ops, name, 0);
 	}
+}
+
+/*
+ * A consumer stopped right after it took the consumers' lock (GETLOCK),
+ * before it recorded itself as the holder, then killed. The stream holds
+ * STOP_SENT messages and is over (the producer closed). What the next
+ * consumer gets, per family:
+ *   SysV: SEM_UNDO gives the lock back. The item the dead one took in the
+ *     same semop is not undone (no SEM_UNDO on items), so the message stays
+ *     in the ring without one: the stream is over, so it is read anyway.
+ *     Every message, then IPCMP_EOS.
+ *   POSIX: no undo, the lock stays taken with no holder to find dead. A
+ *     waiter that finds none recorded for the orphan grace (500 ms,
+ *     common/ringchan.c) gets -ENOTRECOVERABLE, long before its timeout:
+ *     never a silent wait until it runs out.
+ * Each recv waits up to fixture_wait_ms() and must end within
+ * ORPHAN_BOUND_MS (plus the scheduler's allowance).
+ */
+#define ORPHAN_BOUND_MS (500 + IPCMP_TIMEOUT_MARGIN_MS)
+
+static const struct {
+	struct { uint64_t got; long last; } sysv, posix;
+} getlock_row = { { STOP_SENT, IPCMP_EOS }, { 0, -ENOTRECOVERABLE } };
+
+static _Noreturn void stopped_consumer(const struct ipcmp_ops *ops, const char *name)
+{
+	static struct ipcmp_chan *q;
+	ssize_t n;
+	int rc;
+
+	if ((rc = ipcmp_open(ops, name, IPCMP_CONSUMER, &q)) < 0)
+		child_failf("consumer: open: %s", ipcmp_strerror(rc));
+	stop_prims(q, STOP_GETLOCK_TAKEN);
+	n = ipcmp_recv(q, cbuf, sizeof(cbuf), 0);
+	child_failf("consumer: not stopped at the step (recv: %s)", ipcmp_strerror((int)n));
+}
+
+BACKEND_TEST_ON(IPCMP_SUITE_LOCKED_SHM_BACKENDS, getlock_taker_killed, .timeout = 120)
+{
+	const char *name = fixture_name();
+	const char *what = "consumers' lock taken, holder not recorded";
+	uint64_t want_got = kit_is_sysv(ops) ? getlock_row.sysv.got : getlock_row.posix.got;
+	long want_last = kit_is_sysv(ops) ? getlock_row.sysv.last : getlock_row.posix.last;
+	long bound = ORPHAN_BOUND_MS + timing_allowance_ms(), t0, took;
+	struct ipcmp_chan *p, *q;
+	uint64_t got = 0;
+	ssize_t n;
+	pid_t cons;
+	int rc;
+
+	cr_assert(lt(long, bound, (long)fixture_wait_ms()), "%s: the bound must be below the "
+		  "timeout to tell an error from a wait that ran out", ops->name);
+	p = chan_create_ok(ops, name, MSG_MAX, capacity_for(ops, 8), IPCMP_PRODUCER);
+	for (uint64_t seq = 0; seq < STOP_SENT; seq++) {
+		rc = ipcmp_send(p, pbuf, kit_msg_fill(pbuf, MSG_MAX, seq), 0);
+		cr_assert(eq(int, rc, 0), "%s: send %llu: %s", ops->name, (unsigned long long)seq,
+			  ipcmp_strerror(rc));
+	}
+	chan_close_ok(p);
+	if ((cons = child_start(1)) == 0)
+		stopped_consumer(ops, name);
+	if (!wait_stopped(cons))
+		child_assert_ok(cons, 1, 0, "consumer");   /* says why it did not stop */
+	kill(cons, SIGKILL);
+	reap(cons);
+	q = chan_open_ok(ops, name, IPCMP_CONSUMER);
+	for (;;) {
+		t0 = timing_now_ms();
+		n = ipcmp_recv(q, cbuf, sizeof(cbuf), fixture_wait_ms());
+		took = timing_now_ms() - t0;
+		cr_assert(lt(long, took, bound), "%s: %s, then killed: recv took %ld ms (%s), bound "
+			  "%ld ms, timeout %d ms", ops->name, what, took,
+			  n < 0 ? ipcmp_strerror((int)n) : "a message", bound, fixture_wait_ms());
+		if (n < 0)
+			break;
+		cr_assert(eq(i64, kit_msg_check(cbuf, n, MSG_MAX), (int64_t)got),
+			  "%s: %s: message %llu", ops->name, what, (unsigned long long)got);
+		got++;
+	}
+	cr_assert(eq(u64, got, want_got), "%s: %s, then killed: %llu messages received, want %llu",
+		  ops->name, what, (unsigned long long)got, (unsigned long long)want_got);
+	cr_assert(eq(long, (long)n, want_last), "%s: %s, then killed: recv gave %s, want %s",
+		  ops->name, what, ipcmp_strerror((int)n), ipcmp_strerror((int)want_last));
+	chan_close_ok(q);
+	run_cleanup(ops, name, 0);
 }

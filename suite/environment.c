@@ -11,6 +11,7 @@
  *   [----] fixture: cross-user tests: cannot become nobody: ...
  */
 #include <fcntl.h>
+#include <mqueue.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,6 +22,7 @@
 #include <criterion/new/assert.h>
 
 #include "fixture.h"
+#include "kcensus.h"
 #include "procinfo.h"
 
 /* The runner (the worker's parent) sees the host's objects; an isolated
@@ -94,4 +96,48 @@ Test(fixture, nobody, .init = fixture_init, .fini = fixture_fini)
 		child_exit();
 	}
 	child_assert_ok(pid, 0, fixture_wait_ms(), "becoming nobody");
+}
+
+/* How many entries of c are the queue name. */
+static int queues_named(const struct ipcmp_census *c, const char *name)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		n += strcmp(c->e[i].kind, "mqueue") == 0 && strcmp(c->e[i].name, name) == 0;
+	return n;
+}
+
+/*
+ * The census that every leak check uses sees a POSIX queue wherever the
+ * suite runs: isolated through the mqueue filesystem the fixture mounts;
+ * unisolated, with no mqueue filesystem to list queues (a plain user, a
+ * chroot), by looking up the queue of each name the test made. A census
+ * blind to queues once let leak_open_halfway leave /ipcmp.t<pid>-0 behind
+ * unseen: it learns a channel's objects from the census.
+ */
+Test(fixture, census_sees_queues, .init = fixture_init, .fini = fixture_fini)
+{
+	struct mq_attr attr = { .mq_maxmsg = 1, .mq_msgsize = 8 };
+	struct ipcmp_census c;
+	char q[64];
+	mqd_t mq;
+	int seen;
+
+	fixture_begin_probe("fixture");
+	snprintf(q, sizeof(q), IPCMP_POSIX_PREFIX "%s", fixture_name());
+	mq = mq_open(q, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600, &attr);
+	cr_assert(ne(int, (int)mq, -1), "fixture: mq_open %s: %s", q, strerror(errno));
+	mq_close(mq);
+	cr_assert(ge(int, fixture_census(&c), 0), "fixture: census");
+	seen = queues_named(&c, q);
+	kcensus_free(&c);
+	mq_unlink(q);
+	cr_assert(eq(int, seen, 1), "fixture: the census does not see the queue %s (%s)", q,
+		  fixture_mode());
+	cr_assert(ge(int, fixture_census(&c), 0), "fixture: census");
+	seen = queues_named(&c, q);
+	kcensus_free(&c);
+	cr_assert(eq(int, seen, 0), "fixture: the census still sees the removed queue %s", q);
+	census_assert_clean();
 }

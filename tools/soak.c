@@ -18,10 +18,12 @@
  *   - after unlink, the census holds nothing of the round's channel.
  * Wedged: POSIX has no undo, so a consumer killed after it took the ring's
  * lock and before it recorded its pid there (or after it cleared its pid
- * and before it posted) leaves the lock taken with no holder to find dead
- * (common/ringchan.c); every wait then runs out (-ETIMEDOUT). The soak
- * counts such rounds, where a consumer was killed, apart; a timeout in a
- * round without a consumer's death is a failure.
+ * and before it posted) leaves the lock taken with no holder to find dead;
+ * the waiters give -ENOTRECOVERABLE once none is recorded for 500 ms
+ * (common/ringchan.c), which ends the round as aborted. A wait that runs
+ * out instead (-ETIMEDOUT) in a round where a consumer was killed is
+ * counted apart as wedged; a timeout in a round without a consumer's death
+ * is a failure.
  * Every wait is bounded; the kills are planned from the seed (printed), so
  * --seed replays the same plan (the interleaving is the scheduler's).
  */

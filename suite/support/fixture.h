@@ -30,6 +30,13 @@ void fixture_begin(const struct ipcmp_ops *ops);   /* first thing in a body;
  * objects of this process (probe_posix_name, probe_sysv_key). */
 void fixture_begin_probe(const char *label);
 
+/* The kernel's IPC objects as the suite reads them (kcensus.h): isolated,
+ * the namespace's; else all, plus the queue of every name the test made,
+ * looked up by name when no mqueue filesystem lists queues. Returns the
+ * count or -errno; free with kcensus_free. */
+struct ipcmp_census;
+int fixture_census(struct ipcmp_census *c);
+
 /* Fails the test unless the census equals the one taken before the test. */
 void census_assert_clean(void);
 

@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <mqueue.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +181,30 @@ static const char *queue_dir(const char *mqueue_dir)
 int kcensus_queues(const char *mqueue_dir)
 {
 	return queue_dir(mqueue_dir) != NULL;
+}
+
+int kcensus_add_queue(struct ipcmp_census *c, const char *name)
+{
+	size_t cap = c->n;             /* what is allocated is at least n */
+	struct ipcmp_census_entry *e;
+	struct stat st = { 0 };
+	mqd_t q = mq_open(name, O_RDONLY | O_CLOEXEC);
+
+	if (q == (mqd_t)-1 && errno != EACCES)
+		return errno == ENOENT ? 0 : -errno;
+	if (q != (mqd_t)-1) {
+		/* Linux: a queue descriptor is a file descriptor (mq_overview(7)) */
+		fstat((int)q, &st);
+		mq_close(q);
+	}
+	if ((e = add(c, &cap)) == NULL)
+		return -ENOMEM;
+	strcpy(e->kind, "mqueue");
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	e->uid = st.st_uid;
+	e->mode = st.st_mode & 07777;
+	e->size = 0;                   /* QSIZE is read from the filesystem only */
+	return 1;
 }
 
 int kcensus_take(struct ipcmp_census *c, const char *mqueue_dir)

@@ -11,8 +11,10 @@
  * the column names of their header line (proc(5)).
  * POSIX: the files of /dev/shm ("sem.NAME" is a named semaphore) and of an
  * mqueue filesystem (mq_overview(7)): the fixture mounts one in its private
- * namespace; unisolated, /dev/mqueue when it is one, else queues are not
- * listed (kcensus_queues() says which).
+ * namespace; unisolated, /dev/mqueue when it is one. Without one the kernel
+ * lists no queue at all (kcensus_queues() says so): a queue can then only
+ * be looked up by its name (kcensus_add_queue), which the fixture does for
+ * every name a test made.
  */
 #ifndef SUITE_KCENSUS_H
 #define SUITE_KCENSUS_H
@@ -31,5 +33,10 @@ const struct ipcmp_census_entry *kcensus_find(const struct ipcmp_census *c,
 
 /* 1 when kcensus_take(c, mqueue_dir) lists message queues. */
 int kcensus_queues(const char *mqueue_dir);
+
+/* Looks the queue name ("/NAME") up with mq_open and adds it to c when it
+ * exists (also when it is not ours to open: EACCES). 1: added, 0: no such
+ * queue, -errno. */
+int kcensus_add_queue(struct ipcmp_census *c, const char *name);
 
 #endif

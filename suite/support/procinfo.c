@@ -30,9 +30,6 @@
 #include "fixture.h"
 #include "procinfo.h"
 
-/* Where the fixture mounts the namespace's mqueue filesystem (fixture.c). */
-#define FIXTURE_MQUEUE_DIR "/dev/shm/.census-mqueue"
-
 union semun {                      /* SysV: the caller defines it (semctl(2)) */
 	int val;
 	struct semid_ds *buf;
@@ -156,7 +153,7 @@ int object_of(const struct ipcmp_census_entry *e, const char *name)
 void census_for(struct ipcmp_census *c, const char *name)
 {
 	size_t keep = 0;
-	int rc = kcensus_take(c, fixture_isolated() ? FIXTURE_MQUEUE_DIR : NULL);
+	int rc = fixture_census(c);
 
 	if (rc < 0) {
 		kcensus_free(c);
