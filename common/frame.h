@@ -12,9 +12,9 @@
  * A consumer sees only the messages it takes, so numbers may skip (other
  * consumers took the rest): a lost message is not seen here, but by the
  * counts the backend keeps: tx.seq is what a producer sent, rx.taken what
- * a consumer took; sysv-msg: a message gone with its item still counted;
- * posix-mq: at end of stream, the messages the producers sent against
- * those the consumers took, checked by a consumer that is the only one.
+ * a consumer took; at end of stream, the messages the producers sent
+ * against those the consumers took, checked by a consumer that is the only
+ * one (sysv-msg: in the UNTAKEN semaphore; posix-mq: in its state).
  *
  * The frame is extra bytes in the kernel's message: msg_max stays what the
  * user asked for, and the kernel limits (kernel.msgmax, mq_msgsize) are
