@@ -19,6 +19,13 @@ static uint32_t checksum(const struct ipcmp_frame *f, const unsigned char *p, si
 	return ipcmp_fnv1a(h, p, len);
 }
 
+void *ipcmp_frame_stage(void *mem, const void *user, size_t before)
+{
+	uintptr_t at = (uintptr_t)user - before - (uintptr_t)mem;
+
+	return (unsigned char *)mem + (at & (IPCMP_FRAME_SLACK - sizeof(long)));
+}
+
 void ipcmp_frame_tx_init(struct ipcmp_frame_tx *tx, int flags)
 {
 	static uint32_t handles;   /* producer handles opened in this process */

@@ -83,7 +83,7 @@ struct posix_mq {
 	struct state *st;          /* NULL: not mapped */
 	struct ipcmp_stream_member member;   /* a producer's place in the stream */
 	pid_t consumer;            /* the process counted in st->consumers; 0: none */
-	unsigned char *buf;        /* frame + msg_max bytes (mq_msgsize); NULL: none */
+	unsigned char *mem;        /* where messages are staged (STAGE_SIZE); NULL: none */
 	struct ipcmp_frame_tx tx;  /* a producer's frames */
 	struct ipcmp_frame_rx rx;  /* the frames a consumer has seen */
 };
@@ -167,23 +167,37 @@ static int consumer_join(struct ipcmp_chan *chan)
 	return 0;
 }
 
+/*
+ * POSIX: mq_timedsend and mq_timedreceive take one buffer, the frame and
+ * the payload together, and no iovec: each message is staged, its payload
+ * copied in or out once, where the copy is fastest (ipcmp_frame_stage,
+ * common/frame.h). The plain loop has no frame and copies nothing.
+ */
+#define STAGE_SIZE(msgsize) ((msgsize) + IPCMP_FRAME_SLACK)
+
+static unsigned char *stage(struct posix_mq *s, const void *user)
+{
+	return ipcmp_frame_stage(s->mem, user, IPCMP_FRAME_SIZE);
+}
+
 /* The message's bytes: its frame, then the payload (common/frame.c). */
-static size_t frame_put(struct posix_mq *s, const void *buf, size_t len)
+static size_t frame_put(struct posix_mq *s, unsigned char *m, const void *buf, size_t len)
 {
 	if (len > 0)
-		memcpy(s->buf + IPCMP_FRAME_SIZE, buf, len);
-	return ipcmp_frame_put(&s->tx, s->buf, len);
+		memcpy(m + IPCMP_FRAME_SIZE, buf, len);
+	return ipcmp_frame_put(&s->tx, m, len);
 }
 
 /* The payload's length, or -EBADMSG; the payload is copied to buf. */
-static ssize_t frame_check(struct posix_mq *s, size_t n, void *buf, size_t cap)
+static ssize_t frame_check(struct posix_mq *s, const unsigned char *m, size_t n, void *buf,
+			   size_t cap)
 {
-	ssize_t len = ipcmp_frame_check(&s->rx, s->buf, n);
+	ssize_t len = ipcmp_frame_check(&s->rx, m, n);
 
 	if (len < 0 || (size_t)len > cap)
 		return -EBADMSG;
 	if (len > 0)
-		memcpy(buf, s->buf + IPCMP_FRAME_SIZE, (size_t)len);
+		memcpy(buf, m + IPCMP_FRAME_SIZE, (size_t)len);
 	return len;
 }
 
@@ -339,7 +353,7 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	/* chan.c checked each limit alone; the byte budget is a product. */
 	if (charge(attr->msg_max, attr->capacity) > rlimit_msgqueue())
 		return ipcmp_fail("RLIMIT_MSGQUEUE (capacity x (msg_max + frame + kernel overhead) bytes)", EINVAL);
-	if ((s->buf = malloc(IPCMP_FRAME_SIZE + attr->msg_max)) == NULL)
+	if ((s->mem = malloc(STAGE_SIZE(IPCMP_FRAME_SIZE + attr->msg_max))) == NULL)
 		return -ENOMEM;
 	ipcmp_posix_name(qpath, sizeof(qpath), chan->name, NULL);
 	ipcmp_posix_name(spath, sizeof(spath), chan->name, "mq");
@@ -477,7 +491,7 @@ static int chan_open(struct ipcmp_chan *chan)
 	}
 	chan->msg_max = (size_t)ma.mq_msgsize - IPCMP_FRAME_SIZE;
 	chan->capacity = (size_t)ma.mq_maxmsg;
-	if ((s->buf = malloc((size_t)ma.mq_msgsize)) == NULL) {
+	if ((s->mem = malloc(STAGE_SIZE((size_t)ma.mq_msgsize))) == NULL) {
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -496,12 +510,13 @@ fail:
 static int chan_send(struct ipcmp_chan *chan, const void *buf, size_t len, int timeout_ms)
 {
 	struct posix_mq *s = priv(chan);
+	unsigned char *m = stage(s, buf);
 	struct timespec deadline;
 	int rc;
 
 	ipcmp_deadline(&deadline, CLOCK_REALTIME, timeout_ms);
-	len = frame_put(s, buf, len);
-	rc = transmit(s, s->buf, len, DATA, timeout_ms > 0 ? &deadline : &zero);
+	len = frame_put(s, m, buf, len);
+	rc = transmit(s, m, len, DATA, timeout_ms > 0 ? &deadline : &zero);
 	return rc == -ETIMEDOUT && timeout_ms == 0 ? -EAGAIN : rc;
 }
 
@@ -516,13 +531,14 @@ static ssize_t take_message(struct ipcmp_chan *chan, void *buf, size_t cap,
 			    const struct timespec *deadline)
 {
 	struct posix_mq *s = priv(chan);
+	unsigned char *m = stage(s, buf);
 	unsigned prio;
-	ssize_t n = receive(s, s->buf, IPCMP_FRAME_SIZE + chan->msg_max, &prio, deadline);
+	ssize_t n = receive(s, m, IPCMP_FRAME_SIZE + chan->msg_max, &prio, deadline);
 
 	if (n < 0)
 		return n;
 	if (prio == DATA && (size_t)n <= IPCMP_FRAME_SIZE + chan->msg_max)
-		return frame_check(s, (size_t)n, buf, cap);
+		return frame_check(s, m, (size_t)n, buf, cap);
 	if (prio != EOS || n != 0)
 		return -EBADMSG;        /* a stranger's message */
 	STORE(s->st->token, 0u);
@@ -587,8 +603,8 @@ static int chan_close(struct ipcmp_chan *chan)
 	if (s->st != NULL && munmap(s->st, sizeof(struct state)) < 0 && rc == 0)
 		rc = ipcmp_fail("munmap", errno);
 	s->st = NULL;
-	free(s->buf);
-	s->buf = NULL;
+	free(s->mem);
+	s->mem = NULL;
 	return rc;
 }
 

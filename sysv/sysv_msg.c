@@ -1,7 +1,7 @@
 /*
  * sysv_msg.c - the channel over a System V message queue.
  *
- * One queue (msgget, msgsnd, msgrcv) carries the messages; one set of five
+ * One queue (msgget, msgsnd, msgrcv) carries the messages; one set of
  * semaphores (semget, semtimedop) bounds every wait, since msgrcv has none.
  * Read it beside posix/posix_mq.c: the same functions in the same order, so
  * each call faces its POSIX counterpart.
@@ -18,12 +18,31 @@
  *             MSG_EXCEPT ("first message that is not the header"), so FIFO
  *             order holds and the token comes after all data sent before it.
  *
+ * The data path is the queue's own two calls, each with IPC_NOWAIT, and one
+ * semop beside each: a producer takes a slot (SLOTS -1, USED +1, one call)
+ * and sends; a consumer receives and frees the slot (SLOTS +1, USED -1):
+ * four system calls a message, where a plain msgsnd/msgrcv loop makes two.
+ * SysV: msgsnd and msgrcv can wait, but with no timeout and no restart after
+ * a signal, and the library installs no signal handler to cut them short;
+ * so they never wait, and every wait is a semtimedop, bounded. A sleeping
+ * process must be woken by the process that changes what it waits for, and
+ * only a semaphore (no shared memory here) tells the waker that someone
+ * sleeps: the semop beside each queue call is that wake-up, and SLOTS also
+ * keeps the count of messages exact (the queue's msg_qbytes counts bytes).
+ * POSIX: mq_timedsend and mq_timedreceive wait themselves, to a deadline, and
+ * wake each other in the kernel: posix-mq makes only the queue's two calls.
+ *
  * The semaphores, a set under the queue's key; they hold the stream's state
  * (common/stream.h says what it means) the System V way, with no shared
  * memory: one semop changes several of them atomically, and GETALL reads
  * them all at one instant.
- *   ITEMS      DATA and EOS messages a consumer may take
- *   SLOTS      free places for DATA; capacity at create
+ *   USED       slots in use: taken by a producer before its msgsnd, freed by
+ *              the consumer that took the message, plus one while the EOS
+ *              token is queued; a consumer with nothing to take sleeps until
+ *              USED > 0 without taking it (one semop of -1 then +1), so a
+ *              producer wakes it by taking a slot, never by one more call
+ *   SLOTS      free slots; capacity at create (SLOTS + USED keeps its sum:
+ *              every semop that changes one changes the other)
  *   PRODUCERS  producers joined and alive: counted with SEM_UNDO, so the
  *              kernel uncounts a producer killed without closing
  *   JOINED     producers joined and not yet left (no undo): more JOINED
@@ -46,6 +65,7 @@
  *   $ ipcmp unlink -b sysv-msg jobs
  */
 #include <fcntl.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -59,7 +79,7 @@
 #include "frame.h"
 #include "ipcmp.h"
 
-enum { ITEMS, SLOTS, PRODUCERS, JOINED, ENDED, ABORTED, TOKEN, CONSUMERS, UNTAKEN, COUNTING,
+enum { USED, SLOTS, PRODUCERS, JOINED, ENDED, ABORTED, TOKEN, CONSUMERS, UNTAKEN, COUNTING,
        MARK, NSEMS };
 enum { HEAD = 1, DATA = 2, EOS = 3 };
 
@@ -107,7 +127,7 @@ struct qmsg {                      /* SysV: msgsnd/msgrcv take a long type, then
 struct sysv_msg {
 	int msqid;                 /* -1: none */
 	int semid;                 /* -1: none */
-	struct qmsg *buf;          /* mtype + frame + msg_max + 1 bytes; NULL: none */
+	unsigned char *mem;        /* where messages are staged (STAGE_SIZE); NULL: none */
 	pid_t producer;            /* the process counted in PRODUCERS; 0: none */
 	pid_t consumer;            /* the process counted in CONSUMERS; 0: none */
 	struct ipcmp_frame_tx tx;  /* a producer's frames */
@@ -184,19 +204,14 @@ static int semops(struct sysv_msg *s, struct sembuf *sops, size_t n,
 	}
 }
 
-static int post(struct sysv_msg *s, unsigned short sem)
-{
-	struct sembuf op = { sem, 1, 0 };
-
-	return semops(s, &op, 1, NULL);
-}
-
-/* Waits for `sem`; between slices, a removed queue ends the wait. */
-static int take(struct sysv_msg *s, unsigned short sem, const struct timespec *deadline)
+/* A producer takes a slot: SLOTS -1 and USED +1, in one semop, so that a
+ * consumer asleep on USED wakes. deadline NULL: at once or -EAGAIN; else
+ * it waits, and between slices a removed queue ends the wait. */
+static int claim(struct sysv_msg *s, const struct timespec *deadline)
 {
 	for (;;) {
-		struct sembuf op = { sem, -1, 0 };
-		int rc = semops(s, &op, 1, deadline);
+		struct sembuf ops[2] = { { SLOTS, -1, 0 }, { USED, 1, 0 } };
+		int rc = semops(s, ops, 2, deadline);
 
 		if (rc != -EINPROGRESS)
 			return rc;
@@ -205,22 +220,58 @@ static int take(struct sysv_msg *s, unsigned short sem, const struct timespec *d
 	}
 }
 
+/*
+ * A message is gone from the queue (a consumer took it, or its msgsnd
+ * failed): its slot is free again, SLOTS +1 and USED -1 in one semop,
+ * which wakes a producer waiting for room. USED 0 means the message took
+ * no slot (a peer sent it, or wrote the semaphores): nothing is freed, and
+ * SLOTS + USED keeps its sum. Only a removed set is an error.
+ */
+static int release(struct sysv_msg *s)
+{
+	struct sembuf ops[2] = { { SLOTS, 1, 0 }, { USED, -1, 0 } };
+	int rc = semops(s, ops, 2, NULL);
+
+	return rc == -EIDRM ? rc : 0;
+}
+
+/*
+ * A consumer that found the queue empty sleeps until USED > 0 without
+ * taking it: -1 and +1 in one semop, which the kernel applies together or
+ * not at all. SysV: POSIX semaphores have no such wait for a value. USED
+ * rises before the message is in the queue (a producer takes its slot,
+ * then sends), so whatever a producer does after our look finds us asleep
+ * or awake: no wake-up is lost. 0, -EINPROGRESS at the end of a slice,
+ * -ETIMEDOUT or -errno.
+ */
+static int await_used(struct sysv_msg *s, const struct timespec *deadline)
+{
+	struct sembuf ops[2] = { { USED, -1, 0 }, { USED, 1, 0 } };
+
+	return semops(s, ops, 2, deadline);
+}
+
+/* The token left the queue: TOKEN -1, USED -1; either may already be 0
+ * when a peer wrote the semaphores. */
 static int drop_token(struct sysv_msg *s)
 {
-	struct sembuf op = { TOKEN, -1, 0 };
-	int rc = semops(s, &op, 1, NULL);
+	struct sembuf token = { TOKEN, -1, 0 }, used = { USED, -1, 0 };
+	int rc = semops(s, &token, 1, NULL);
 
+	if (rc == 0 || rc == -EAGAIN)
+		rc = semops(s, &used, 1, NULL);
 	return rc == -EAGAIN ? 0 : rc;
 }
 
-/* Sends the EOS token unless one is already queued (TOKEN 0 -> 1). */
+/* Sends the EOS token unless one is already queued (TOKEN 0 -> 1); it holds
+ * a unit of USED while queued, which wakes a sleeping consumer. */
 static int send_token(struct sysv_msg *s)
 {
-	struct sembuf ops[2] = { { TOKEN, 0, 0 }, { TOKEN, 1, 0 } };
-	struct qmsg token = { EOS };
+	struct sembuf ops[3] = { { TOKEN, 0, 0 }, { TOKEN, 1, 0 }, { USED, 1, 0 } };
+	long token = EOS;              /* SysV: the type alone, no text */
 	int rc;
 
-	if ((rc = semops(s, ops, 2, NULL)) < 0)
+	if ((rc = semops(s, ops, 3, NULL)) < 0)
 		return rc == -EAGAIN ? 0 : rc;
 	if (msgsnd(s->msqid, &token, 0, IPC_NOWAIT) < 0) {
 		/* EAGAIN: no room (strangers' messages, or msg_qbytes lowered by
@@ -228,10 +279,10 @@ static int send_token(struct sysv_msg *s)
 		 * their status check within a slice; not a reason to fail */
 		rc = gone(errno) ? ipcmp_fail("msgsnd", EIDRM) :
 		     errno == EAGAIN ? 0 : ipcmp_fail("msgsnd", errno);
-		drop_token(s);          /* take back our TOKEN +1 */
+		drop_token(s);          /* take back our TOKEN +1, USED +1 */
 		return rc;
 	}
-	return post(s, ITEMS);
+	return 0;
 }
 
 /* Sets ENDED or ABORTED once (0 -> 1) and wakes a consumer: 1 if this call
@@ -306,23 +357,36 @@ static int consumer_join(struct ipcmp_chan *chan)
 	return rc;
 }
 
+/*
+ * SysV: msgsnd and msgrcv take a long type, then the text, in one buffer:
+ * each message is staged, its payload copied in or out once (the plain loop
+ * copies too, for the same reason), where the copy is fastest
+ * (ipcmp_frame_stage, common/frame.h).
+ */
+#define STAGE_SIZE(msg_max) (sizeof(struct qmsg) + IPCMP_FRAME_SIZE + (msg_max) + 1 + IPCMP_FRAME_SLACK)
+
+static struct qmsg *stage(struct sysv_msg *s, const void *user)
+{
+	return ipcmp_frame_stage(s->mem, user, sizeof(struct qmsg) + IPCMP_FRAME_SIZE);
+}
+
 /* The message's bytes: its frame, then the payload (common/frame.c). */
-static size_t frame_put(struct sysv_msg *s, const void *buf, size_t len)
+static size_t frame_put(struct sysv_msg *s, struct qmsg *m, const void *buf, size_t len)
 {
 	if (len > 0)
-		memcpy(s->buf->mtext + IPCMP_FRAME_SIZE, buf, len);
-	return ipcmp_frame_put(&s->tx, s->buf->mtext, len);
+		memcpy(m->mtext + IPCMP_FRAME_SIZE, buf, len);
+	return ipcmp_frame_put(&s->tx, m->mtext, len);
 }
 
 /* The payload's length, or -EBADMSG; the payload is copied to buf. */
-static ssize_t frame_check(struct sysv_msg *s, size_t n, void *buf, size_t cap)
+static ssize_t frame_check(struct sysv_msg *s, const struct qmsg *m, size_t n, void *buf, size_t cap)
 {
-	ssize_t len = ipcmp_frame_check(&s->rx, s->buf->mtext, n);
+	ssize_t len = ipcmp_frame_check(&s->rx, m->mtext, n);
 
 	if (len < 0 || (size_t)len > cap)
 		return -EBADMSG;
 	if (len > 0)
-		memcpy(buf, s->buf->mtext + IPCMP_FRAME_SIZE, (size_t)len);
+		memcpy(buf, m->mtext + IPCMP_FRAME_SIZE, (size_t)len);
 	return len;
 }
 
@@ -463,7 +527,7 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	int rc;
 
 	s->msqid = s->semid = -1;
-	s->buf = NULL;
+	s->mem = NULL;
 	s->producer = 0;
 	if ((rc = chan_limits(&lim)) < 0 ||
 	    (rc = ipcmp_read_limit("/proc/sys/kernel/msgmnb", &msgmnb)) < 0)
@@ -471,7 +535,7 @@ static int chan_create(struct ipcmp_chan *chan, const struct ipcmp_attr *attr)
 	/* chan.c checked each limit alone; the queue's byte budget is a product. */
 	if (queue_bytes(attr->msg_max, attr->capacity) > msgmnb)
 		return ipcmp_fail(MSGMNB_LIMIT, EINVAL);
-	if ((s->buf = malloc(sizeof(struct qmsg) + IPCMP_FRAME_SIZE + attr->msg_max + 1)) == NULL)
+	if ((s->mem = malloc(STAGE_SIZE(attr->msg_max))) == NULL)
 		return -ENOMEM;
 
 	/* SysV: the mode is taken as given; the umask does not apply. */
@@ -588,7 +652,7 @@ static int chan_open(struct ipcmp_chan *chan)
 	int rc;
 
 	s->msqid = s->semid = -1;
-	s->buf = NULL;
+	s->mem = NULL;
 	s->producer = 0;
 	if ((s->msqid = msgget(key, 0)) < 0)
 		return ipcmp_fail("msgget", errno);
@@ -614,7 +678,7 @@ static int chan_open(struct ipcmp_chan *chan)
 		rc = -EPROTO;
 		goto fail;
 	}
-	if ((s->buf = malloc(sizeof(struct qmsg) + IPCMP_FRAME_SIZE + h.msg_max + 1)) == NULL) {
+	if ((s->mem = malloc(STAGE_SIZE(h.msg_max))) == NULL) {
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -633,126 +697,166 @@ fail:
 
 /*
  * SysV: msgsnd can wait for room, but with no timeout and no restart after
- * a signal; so the wait is on SLOTS (semtimedop) and msgsnd never waits.
+ * a signal; so the wait is for a slot (semtimedop) and msgsnd never waits.
  * The queue was sized at create to hold capacity messages, so with a slot
- * in hand IPC_NOWAIT succeeds unless a stranger filled the queue.
+ * in hand IPC_NOWAIT succeeds unless a stranger filled the queue. The
+ * deadline is read only when the first try finds no slot.
  */
 static int chan_send(struct ipcmp_chan *chan, const void *buf, size_t len, int timeout_ms)
 {
 	struct sysv_msg *s = priv(chan);
+	struct qmsg *m = stage(s, buf);
 	struct timespec deadline;
-	int rc;
+	int rc = claim(s, NULL);
 
-	ipcmp_deadline(&deadline, CLOCK_MONOTONIC, timeout_ms);
-	if ((rc = take(s, SLOTS, timeout_ms > 0 ? &deadline : NULL)) < 0)
+	if (rc == -EAGAIN && timeout_ms > 0) {
+		ipcmp_deadline(&deadline, CLOCK_MONOTONIC, timeout_ms);
+		rc = claim(s, &deadline);
+	}
+	if (rc < 0)
 		return rc;
-	s->buf->mtype = DATA;
-	len = frame_put(s, buf, len);
-	if (msgsnd(s->msqid, s->buf, len, IPC_NOWAIT) < 0) {
+	m->mtype = DATA;
+	len = frame_put(s, m, buf, len);
+	if (msgsnd(s->msqid, m, len, IPC_NOWAIT) < 0) {
 		int err = errno;
 
-		post(s, SLOTS);
+		release(s);
 		if (gone(err))
 			return ipcmp_fail("msgsnd", EIDRM);
 		/* full with a slot in hand: messages that are not the channel's */
 		return err == EAGAIN ? ipcmp_fail("msgsnd", EBADMSG) : ipcmp_fail("msgsnd", err);
 	}
-	return post(s, ITEMS);
+	return 0;
 }
 
 /*
  * SysV: msgrcv can wait, but with no timeout and no restart after a signal;
- * so the wait is on ITEMS (semtimedop) and msgrcv never waits. It asks for
+ * so it never waits (the wait is on USED, in chan_recv). It asks for
  * msg_max + 1 bytes with MSG_NOERROR: a longer foreign message is taken,
- * cut, and seen to be too long, and never overflows the buffer.
- * Returns the length, -EAGAIN when the queue holds nothing for us, or
- * -ENOMSG for the token.
+ * cut, and seen to be too long, and never overflows the buffer. A message
+ * of the channel frees its slot. Returns the length, -EAGAIN when the queue
+ * holds nothing for us, or -ENOMSG for the token.
  */
-static ssize_t take_message(struct ipcmp_chan *chan, void *buf, size_t cap, int had_item)
+static ssize_t take_message(struct ipcmp_chan *chan, void *buf, size_t cap)
 {
 	struct sysv_msg *s = priv(chan);
+	struct qmsg *m = stage(s, buf);
 	ssize_t n;
+	int rc;
 
-	n = msgrcv(s->msqid, s->buf, IPCMP_FRAME_SIZE + chan->msg_max + 1, HEAD,
+	n = msgrcv(s->msqid, m, IPCMP_FRAME_SIZE + chan->msg_max + 1, HEAD,
 		   MSG_EXCEPT | MSG_NOERROR | IPC_NOWAIT);
 	if (n < 0) {
 		int err = errno;
 
 		if (gone(err))
 			return ipcmp_fail("msgrcv", EIDRM);
-		if (err == ENOMSG)
-			return -EAGAIN;
 		/* SysV: permission is checked at every call (EACCES after a
-		 * mode change): the message stays, and so must its item */
-		if (had_item)
-			post(s, ITEMS);
-		return ipcmp_fail("msgrcv", err);
+		 * mode change): then the message stays */
+		return err == ENOMSG ? -EAGAIN : ipcmp_fail("msgrcv", err);
 	}
-	if (s->buf->mtype == DATA && (size_t)n <= IPCMP_FRAME_SIZE + chan->msg_max)
-		return frame_check(s, (size_t)n, buf, cap);
-	if (s->buf->mtype != EOS || n != 0) {
-		/* a stranger's message: it took no item, so ours stays */
-		if (had_item)
-			post(s, ITEMS);
-		return -EBADMSG;
+	if (m->mtype == DATA && (size_t)n <= IPCMP_FRAME_SIZE + chan->msg_max) {
+		if ((rc = release(s)) < 0)
+			return rc;
+		return frame_check(s, m, (size_t)n, buf, cap);
 	}
+	if (m->mtype != EOS || n != 0)
+		return -EBADMSG;        /* a stranger's message: it took no slot */
 	drop_token(s);
 	return -ENOMSG;                 /* the token */
 }
 
+/*
+ * Woken (USED > 0) and still nothing to take: a producer is between its
+ * slot and its msgsnd, or a consumer between its msgrcv and its release,
+ * for microseconds; or the unit will not come back: a process killed
+ * between its two calls, a message a stranger took. The wait goes on as a
+ * poll that backs off from yielding the CPU to sleeping 1.28 ms, bounded
+ * by the deadline; the caller looks at the stream's state every slice.
+ */
+static void back_off(unsigned *polls, const struct timespec *deadline)
+{
+	struct timespec left, pause = { 0, 0 };
+	unsigned k = *polls < 8 ? 0 : *polls - 8;
+
+	if ((*polls)++ < 8) {
+		sched_yield();
+		return;
+	}
+	pause.tv_nsec = 10000L << (k < 7 ? k : 7);
+	if (ipcmp_remaining(deadline, CLOCK_MONOTONIC, &left) < 0)
+		return;
+	if (left.tv_sec == 0 && left.tv_nsec < pause.tv_nsec)
+		pause = left;
+	ipcmp_sleep(&pause);
+}
+
+static int past(const struct timespec *t)
+{
+	struct timespec left;
+
+	return ipcmp_remaining(t, CLOCK_MONOTONIC, &left) < 0;
+}
+
+/*
+ * Takes what the queue holds; with nothing, and time left, sleeps until
+ * USED > 0 and looks again. The stream's state (a GETALL) is read only when
+ * recv would return without a message (timeout 0, the deadline), after a
+ * token, and once a slice while it waits, not on the way of a message.
+ */
 static ssize_t chan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int timeout_ms)
 {
 	struct sysv_msg *s = priv(chan);
-	struct timespec deadline;
-	ssize_t n = 0;
+	struct timespec deadline, look;
 	pid_t aborter = 0;
-	int rc, st;
+	unsigned polls = 0;
+	int rc = 0, st, armed = 0, woken = 0, timed_out = 0;
+	ssize_t n;
 
-	ipcmp_deadline(&deadline, CLOCK_MONOTONIC, timeout_ms);
 	for (;;) {
-		struct sembuf op = { ITEMS, -1, 0 };
-
-		rc = semops(s, &op, 1, timeout_ms > 0 ? &deadline : NULL);
-		if (rc == 0) {
-			n = take_message(chan, buf, cap, 1);
-			if (n >= 0) {
-				rc = post(s, SLOTS);
-				return rc < 0 ? rc : n;
+		n = take_message(chan, buf, cap);
+		if (n >= 0 || (n != -EAGAIN && n != -ENOMSG))
+			return n;
+		if (timeout_ms == 0 || timed_out || n == -ENOMSG || rc == -EINPROGRESS ||
+		    (woken && past(&look))) {
+			if ((st = status(s, &aborter)) == IPCMP_EOS || st == IPCMP_ABORTED) {
+				/* over: what is still queued comes first (a producer
+				 * may have sent it as the stream ended) */
+				n = take_message(chan, buf, cap);
+				if (n >= 0 || (n != -ENOMSG && n != -EAGAIN))
+					return n;
+				if ((rc = send_token(s)) < 0)   /* pass it on */
+					return rc;
+				if (st == IPCMP_ABORTED && chan->aborter == 0)
+					chan->aborter = aborter > 0 ? aborter : 0;
+				return st == IPCMP_EOS && lost(s) < 0 ? -EBADMSG : st;
 			}
-			if (n != -ENOMSG && n != -EAGAIN)
-				return n;
-			/* the token, or an item and no message: the stream is
-			 * over (and a message was taken without its item), or a
-			 * stranger took a message */
-		} else if (rc != -EINPROGRESS && rc != -ETIMEDOUT && rc != -EAGAIN) {
-			return rc;
-		}
-		if ((st = status(s, &aborter)) == IPCMP_EOS || st == IPCMP_ABORTED) {
-			/* over: what is still queued comes first (a producer may
-			 * have died between msgsnd and posting ITEMS) */
-			n = take_message(chan, buf, cap, 0);
-			if (n >= 0) {
-				rc = post(s, SLOTS);
-				return rc < 0 ? rc : n;
-			}
-			if (n != -ENOMSG && n != -EAGAIN)
-				return n;
-			if ((rc = send_token(s)) < 0)   /* pass it on */
-				return rc;
-			if (st == IPCMP_ABORTED && chan->aborter == 0)
-				chan->aborter = aborter > 0 ? aborter : 0;
-			return st == IPCMP_EOS && lost(s) < 0 ? -EBADMSG : st;
-		}
-		if (st < 0)
-			return st;
-		if (rc == 0 && n == -EAGAIN)   /* an item but no message: a stranger took it */
-			return ipcmp_fail("msgrcv", EBADMSG);
-		if (rc == 0 || rc == -EINPROGRESS) {
+			if (st < 0)
+				return st;
 			if (rc == -EINPROGRESS && (rc = queue_alive(s)) < 0)
 				return rc;
-			continue;
+			if (armed)
+				ipcmp_deadline(&look, CLOCK_MONOTONIC, SLICE_MS);
 		}
-		return rc;
+		if (n == -ENOMSG)               /* a stale token */
+			continue;
+		if (timeout_ms == 0)
+			return -EAGAIN;
+		if (timed_out)
+			return -ETIMEDOUT;
+		if (!armed) {
+			ipcmp_deadline(&deadline, CLOCK_MONOTONIC, timeout_ms);
+			ipcmp_deadline(&look, CLOCK_MONOTONIC, SLICE_MS);
+			armed = 1;
+		}
+		if (woken)
+			back_off(&polls, &deadline);
+		rc = await_used(s, &deadline);
+		woken = rc == 0;
+		if (rc == -ETIMEDOUT)
+			timed_out = 1;
+		else if (rc < 0 && rc != -EINPROGRESS)
+			return rc;
 	}
 }
 
@@ -768,8 +872,8 @@ static int chan_close(struct ipcmp_chan *chan)
 	}
 	s->consumer = 0;
 	/* SysV: there is nothing to detach: a msqid is no descriptor. */
-	free(s->buf);
-	s->buf = NULL;
+	free(s->mem);
+	s->mem = NULL;
 	s->msqid = s->semid = -1;
 	s->producer = 0;
 	return 0;
@@ -876,10 +980,10 @@ static const struct ipcmp_step steps[IPCMP_STEPS] = {
 	[IPCMP_STEP_OWNS] = { "msgrcv, semctl", "the name in the header message (MSG_COPY); the set's MARK (GETVAL)" },
 	[IPCMP_STEP_JOIN] = { "semop", "unless ENDED or ABORTED: JOINED +1, PRODUCERS +1 with SEM_UNDO, one call" },
 	[IPCMP_STEP_LOCK] = { "", "none: msgsnd and msgrcv are atomic" },
-	[IPCMP_STEP_ROOM] = { "semtimedop", "on SLOTS (msgsnd has no timeout)" },
+	[IPCMP_STEP_ROOM] = { "semop, semtimedop", "SLOTS -1 and USED +1 in one call, IPC_NOWAIT first; semtimedop waits (msgsnd has no timeout)" },
 	[IPCMP_STEP_PUBLISH] = { "msgsnd", "IPC_NOWAIT; a frame: producer, sequence number, checksum (common/frame.c)" },
-	[IPCMP_STEP_WAKE] = { "semop", "ITEMS +1" },
-	[IPCMP_STEP_DATA] = { "semtimedop, msgrcv", "on ITEMS, then msgrcv(MSG_EXCEPT, IPC_NOWAIT)" },
+	[IPCMP_STEP_WAKE] = { "", "none: the room step's USED +1 wakes a consumer asleep on USED" },
+	[IPCMP_STEP_DATA] = { "msgrcv, semop, semtimedop", "msgrcv(MSG_EXCEPT, IPC_NOWAIT) first, then SLOTS +1 and USED -1 in one call; with nothing, semtimedop until USED > 0 (-1 and +1 in one call)" },
 	[IPCMP_STEP_END] = { "semop, semctl, msgsnd", "UNTAKEN += sent (SETVAL); JOINED -1, PRODUCERS -1, then ENDED 0 -> 1 if JOINED is 0; an EOS token message" },
 	[IPCMP_STEP_ABORT] = { "semop, msgsnd", "ABORTED 0 -> 1; the token" },
 	[IPCMP_STEP_DEATH] = { "semctl", "GETALL: PRODUCERS (lowered by SEM_UNDO) below JOINED; GETPID names the dead" },
