@@ -19,6 +19,7 @@
 #include "clirun.h"
 #include "crashkit.h"
 #include "fixture.h"
+#include "procinfo.h"
 
 #define ARGS_MAX 16
 
@@ -77,6 +78,9 @@ static _Noreturn void child(const char *path, const struct cli_spec *spec,
 	if (dup2(err[1], STDERR_FILENO) < 0 || child_fd(STDIN_FILENO, spec->in, in[0]) < 0 ||
 	    child_fd(STDOUT_FILENO, spec->out, out[1]) < 0)
 		_exit(126);
+	if (spec->as_nobody && drop_to_nobody() < 0)
+		_exit(126);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);  /* a change of uid cleared it */
 	args[n++] = (char *)path;
 	for (size_t i = 0; argv[i] != NULL && n <= ARGS_MAX; i++)
 		args[n++] = (char *)argv[i];

@@ -25,6 +25,9 @@ struct cli_spec {
 	int set_rlimit;            /* 1: the command runs with this soft limit */
 	int rlimit_resource;       /* RLIMIT_NOFILE, ... */
 	unsigned long rlimit_cur;
+	int as_nobody;             /* 1: the command runs as nobody (65534), its
+				    * descriptors opened first; check
+				    * fixture_no_nobody() before */
 };
 
 struct cli_run {
