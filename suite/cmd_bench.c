@@ -1,0 +1,134 @@
+/*
+ * cmd_bench.c - `ipcmp bench` as a user runs it, tiny: one case each, a
+ * few messages. Its JSON parsed: --mode keeps one half, --seconds bounds a
+ * case by time; a plot it cannot write fails the run and names the file;
+ * as a plain user it runs in the IPC namespace it is in, says so, and
+ * leaves nothing there. No timing is judged. (suite/bench.c checks the
+ * cases themselves through the library.)
+ *
+ *   $ ./build/suite --filter 'commands/bench_*'
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmdtest.h"
+
+#define TEXT 256
+
+/* Every result of the run: named `name`, of mode `mode` (NULL: either), no
+ * error, and for a stream a positive throughput. Returns how many. */
+static size_t results_are(const struct json_doc *d, const char *name, const char *mode,
+			  const char *what)
+{
+	const struct json_value *res = json_get(d, json_root(d), "results");
+	char buf[TEXT];
+
+	cr_assert(res != NULL && res->type == JSON_ARRAY && res->count > 0, "commands: %s: no results",
+		  what);
+	for (size_t i = 0; i < res->count; i++) {
+		const struct json_value *o = json_at(d, res, i), *m;
+
+		cr_assert(eq(str, (char *)json_text(json_get(d, o, "name"), buf, TEXT), (char *)name),
+			  "commands: %s: result %zu", what, i);
+		json_text(json_get(d, o, "mode"), buf, TEXT);
+		if (mode != NULL)
+			cr_assert(eq(str, buf, (char *)mode), "commands: %s: result %zu is a %s", what, i, buf);
+		cr_assert(json_get(d, o, "error") == NULL && json_get(d, o, "skipped") == NULL,
+			  "commands: %s: result %zu failed or was skipped: %.300s", what, i, o->text);
+		if (strcmp(buf, "stream") == 0) {
+			m = json_get(d, o, "messages_per_s");
+			cr_assert(json_number(json_get(d, m, "median")) > 0, "commands: %s: result %zu: "
+				  "%.300s", what, i, o->text);
+		}
+	}
+	return res->count;
+}
+
+CMD_TEST(bench_mode_keeps_one_half)
+{
+	static const char *const modes[] = { "stream", "roundtrip" };
+
+	for (size_t i = 0; i < 2; i++) {
+		const char *argv[] = { "bench", "--only", "pipe", "--mode", modes[i], "--messages", "50",
+				       "--reps", "1", "--sizes", "64,128", "--json", NULL };
+		struct cli_run r;
+		struct json_doc d;
+		char *out = cmd_output(&r, NULL, argv, 0);
+
+		cmd_json(&d, out, modes[i]);
+		/* a stream at each size; one round trip, at 64 bytes */
+		cr_assert(eq(sz, results_are(&d, "pipe", modes[i], modes[i]), i == 0 ? 2 : 1),
+			  "commands: bench --mode %s: results", modes[i]);
+		json_free(&d);
+		free(out);
+	}
+}
+
+/* --seconds: each case runs for that long, not for a count of messages. */
+CMD_TEST(bench_seconds)
+{
+	const char *argv[] = { "bench", "--only", "pipe", "--mode", "stream", "--seconds", "0.05",
+			       "--reps", "1", "--sizes", "64", "--json", NULL };
+	struct cli_run r;
+	struct json_doc d;
+	char *out = cmd_output(&r, NULL, argv, 0);
+
+	cmd_json(&d, out, "bench --seconds 0.05");
+	cr_assert(json_number(json_get(&d, json_root(&d), "seconds")) == 0.05 &&
+		  json_number(json_get(&d, json_root(&d), "messages")) == 0,
+		  "commands: bench --seconds 0.05: %.200s", out);
+	cr_assert(eq(sz, results_are(&d, "pipe", "stream", "bench --seconds"), 1),
+		  "commands: bench --seconds: one result");
+	json_free(&d);
+	free(out);
+}
+
+/* A plot that cannot be written: the table is printed, the run fails
+ * (exit 1), and stderr names the file and why. */
+CMD_TEST(bench_svg_unwritable)
+{
+	const char *argv[] = { "bench", "--only", "pipe", "--messages", "20", "--reps", "1",
+			       "--sizes", "64", "--svg", "/nonexistent-ipcmp-dir/plot.svg", NULL };
+	struct cli_run r;
+
+	cmd_run(&r, NULL, argv, 1);
+	cmd_says(r.outbuf, "pipe", "bench --svg (unwritable)");
+	cmd_says(r.errbuf, "ipcmp: bench: write /nonexistent-ipcmp-dir/plot.svg: No such file or directory\n",
+		 "bench --svg (unwritable)");
+}
+
+/*
+ * As a plain user: not root, so no private namespace: bench says it ran
+ * in the one it is in, with its limits; every case ran; nothing is left
+ * (the census check of this test's namespace); and it says that it could
+ * not count POSIX queues (only root may mount an mqueue view).
+ */
+CMD_TEST(bench_as_plain_user)
+{
+	const char *argv[] = { "bench", "--only", "sysv-shm,posix-shm,raw-sysv-shm", "--messages",
+			       "50", "--reps", "1", "--sizes", "64", "--json", NULL };
+	struct cli_spec nobody = { .as_nobody = 1 };
+	struct cli_run r;
+	struct json_doc d;
+	char buf[TEXT], *out;
+	const struct json_value *res;
+
+	cmd_need_nobody("bench as nobody");
+	out = cmd_output(&r, &nobody, argv, 0);
+	cmd_json(&d, out, "bench as nobody");
+	cr_assert(eq(str, (char *)json_text(json_get(&d, json_root(&d), "where"), buf, TEXT),
+		     "the host's IPC namespace (not root): the host's limits"), "commands: bench as nobody");
+	cmd_says(json_text(json_get(&d, json_root(&d), "limits"), buf, TEXT), "kernel.msgmnb ",
+		 "bench as nobody: limits");
+	res = json_get(&d, json_root(&d), "results");
+	cr_assert(res != NULL && res->count == 6, "commands: bench as nobody: %zu results, not 3 "
+		  "cases in 2 modes", res != NULL ? res->count : 0);
+	for (size_t i = 0; i < res->count; i++)
+		cr_assert(json_get(&d, json_at(&d, res, i), "error") == NULL, "commands: bench as nobody: "
+			  "%.300s", json_at(&d, res, i)->text);
+	cmd_says(r.errbuf, "ipcmp: bench: POSIX message queues are not in the census",
+		 "bench as nobody: stderr");
+	json_free(&d);
+	free(out);
+}
