@@ -208,7 +208,7 @@ COVERAGE_DIRS = common sysv posix tools tools/probes tools/lessons bench
 coverage: deps
 	@rm -rf $(BUILD)/cov
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/cov CFLAGS="-O0 -g --coverage -DIPCMP_COVERAGE" \
-		LDFLAGS="--coverage -Wl,--wrap=_exit" $(BUILD)/cov/suite $(BUILD)/cov/ipcmp
+		LDFLAGS="--coverage -Wl,--wrap=_exit,--wrap=raise" $(BUILD)/cov/suite $(BUILD)/cov/ipcmp
 	@chmod -R a+rwX $(BUILD)/cov
 	-umask 0; IPCMP_BIN=$(BUILD)/cov/ipcmp $(BUILD)/cov/suite $(SUITE_FLAGS)
 	@for d in $(COVERAGE_DIRS); do \

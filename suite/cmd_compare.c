@@ -358,3 +358,29 @@ CMD_TEST(compare_speed_markdown)
 		}
 	free(out);
 }
+
+/*
+ * In a user namespace where the command is root but uid 65534 is not
+ * mapped (unshare -Ur, a rootless container): the rows that need another
+ * user are skipped and say so; the rest run (it may still make IPC and
+ * mount namespaces there) and agree; exit 0.
+ */
+CMD_TEST(compare_in_user_namespace)
+{
+	const char *argv[] = { "compare", "--only", "semantics,errno", "--json", NULL };
+	struct cli_spec userns = { .in_user_ns = 1 };
+	const char *why = cli_user_ns_why();
+	struct cli_run r;
+	struct json_doc d;
+	char *out;
+
+	if (why != NULL)
+		cr_skip("commands: compare_in_user_namespace: %s", why);
+	out = cmd_output(&r, &userns, argv, 0);
+	cmd_json(&d, out, "compare in a user namespace");
+	system_is(&d, 0, "compare in a user namespace");
+	semantics_json(&d, PROBE_OTHER_UID, "compare in a user namespace");
+	errno_json(&d, PROBE_OTHER_UID, "compare in a user namespace");
+	json_free(&d);
+	free(out);
+}
