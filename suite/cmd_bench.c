@@ -65,11 +65,12 @@ CMD_TEST(bench_mode_keeps_one_half)
 	}
 }
 
-/* --seconds: each case runs for that long, not for a count of messages. */
+/* --seconds: each case runs for that long, not for a count of messages
+ * (the later of --messages and --seconds is the one that counts). */
 CMD_TEST(bench_seconds)
 {
-	const char *argv[] = { "bench", "--only", "pipe", "--mode", "stream", "--seconds", "0.05",
-			       "--reps", "1", "--sizes", "64", "--json", NULL };
+	const char *argv[] = { "bench", "--only", "pipe", "--mode", "stream", "--messages", "100",
+			       "--seconds", "0.05", "--reps", "1", "--sizes", "64", "--json", NULL };
 	struct cli_run r;
 	struct json_doc d;
 	char *out = cmd_output(&r, NULL, argv, 0);

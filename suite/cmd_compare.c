@@ -239,8 +239,9 @@ CMD_TEST(compare_errno_markdown)
 {
 	const char *argv[] = { "compare", "--only", "errno", "--markdown", NULL };
 	struct cli_run r;
+	static const char head[] = "\nWhere this system disagrees with its man page:\n\n";
 	char *out = cmd_output(&r, NULL, argv, 0), want[TEXT];
-	size_t n = 0, lines = 0;
+	size_t n = 0, lines = 0, disagree = 0;
 
 	cmd_says(out, "\n## Errno\n", "compare --only errno --markdown");
 	cmd_says(out, "| situation | family | call | errno | man page |\n|---|---|---|---|---|\n",
@@ -250,11 +251,16 @@ CMD_TEST(compare_errno_markdown)
 			 row->call, probe_errno_name(row->expect), row->man_page);
 		cmd_says(out, want, "compare --only errno --markdown");
 		if (row->disagrees != NULL) {
-			snprintf(want, sizeof(want), "- %s, %s `%s`: differs from %s: %s.\n",
-				 row->situation, row->family, row->call, row->man_page, row->disagrees);
+			/* the first under the heading, the heading once */
+			snprintf(want, sizeof(want), "%s- %s, %s `%s`: differs from %s: %s.\n",
+				 disagree++ ? "" : head, row->situation, row->family, row->call,
+				 row->man_page, row->disagrees);
 			cmd_says(out, want, "compare --only errno --markdown");
 		}
 	}
+	if (disagree > 0)
+		cr_assert(strstr(strstr(out, head) + 1, head) == NULL, "commands: compare --only errno "
+			  "--markdown: the heading of the disagreements is printed more than once");
 	while (cmd_line(out, "| ", lines) != NULL)
 		lines++;
 	cr_assert(eq(sz, lines, n + 1), "commands: compare --only errno --markdown: %zu table lines "
