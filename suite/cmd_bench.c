@@ -8,11 +8,18 @@
  *
  *   $ ./build/suite --filter 'commands/bench_*'
  */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/shm.h>
+#include <unistd.h>
 
 #include "cmdtest.h"
+#include "procinfo.h"
 
 #define TEXT 256
 
@@ -132,4 +139,68 @@ CMD_TEST(bench_as_plain_user)
 		 "bench as nobody: stderr");
 	json_free(&d);
 	free(out);
+}
+
+/* 1: the bench of pid has made an object (so it has taken its census). */
+static int bench_started(pid_t pid)
+{
+	char prefix[48], line[256];
+	struct dirent *e;
+	int seen = 0;
+	FILE *f;
+	DIR *d;
+
+	snprintf(prefix, sizeof(prefix), "ipcmp.bench-%ld-", (long)pid);
+	if ((d = opendir("/dev/shm")) != NULL) {
+		while (!seen && (e = readdir(d)) != NULL)
+			seen = strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+		closedir(d);
+	}
+	if (!seen && (f = fopen("/proc/sysvipc/shm", "re")) != NULL) {
+		unsigned uid;
+
+		while (!seen && fgets(line, sizeof(line), f) != NULL)
+			seen = sscanf(line, "%*d %*d %*o %*u %*d %*d %*u %u", &uid) == 1 && uid == NOBODY;
+		fclose(f);
+	}
+	return seen;
+}
+
+/*
+ * As a plain user, bench counts as its own only the objects it made: its
+ * POSIX names carry its pid, its SysV keys its channels' names, its
+ * IPC_PRIVATE segments its uid. Others' objects that appear while it runs
+ * (made here, by root, once bench has made its first: after its census)
+ * are neither blamed nor touched: exit 0, each still there.
+ */
+CMD_TEST(bench_as_plain_user_ignores_others)
+{
+	const char *argv[] = { "bench", "--only", "sysv-shm,posix-shm,raw-sysv-shm", "--messages",
+			       "500", "--reps", "1", "--sizes", "64", NULL };
+	struct cli_spec nobody = { .as_nobody = 1 };
+	char pshm[64], key_name[32];
+	struct shmid_ds sd;
+	struct cli_run r;
+	int priv, keyed, fd, waited = 0;
+
+	cmd_need_nobody("bench as nobody");
+	cli_start(&r, &nobody, argv);
+	while (!bench_started(r.pid) && waited++ < 10000)
+		usleep(1000);
+	snprintf(pshm, sizeof(pshm), "%sbench-%ld-x", IPCMP_POSIX_PREFIX, (long)r.pid + 1);
+	snprintf(key_name, sizeof(key_name), "bench-%ld-0", (long)r.pid + 1);
+	priv = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+	keyed = shmget(ipcmp_sysv_key(key_name), 4096, IPC_CREAT | IPC_EXCL | 0600);
+	fd = shm_open(pshm, O_RDWR | O_CREAT | O_EXCL, 0600);
+	cli_finish(&r, 60000);
+	cr_assert(priv >= 0 && keyed >= 0 && fd >= 0, "commands: making others' objects: %s",
+		  strerror(errno));
+	close(fd);
+	cr_assert(eq(int, r.status, 0), "commands: bench as nobody, others' objects made during its "
+		  "run (%s): exit %d; stderr: %s", waited < 10000 ? "after its first" : "not seen to "
+		  "start", r.status, r.errbuf);
+	cr_assert(strstr(r.errbuf, "left behind") == NULL, "commands: bench blamed others: %s", r.errbuf);
+	cr_assert(shmctl(priv, IPC_RMID, &sd) == 0 && shmctl(keyed, IPC_RMID, &sd) == 0 &&
+		  shm_unlink(pshm) == 0, "commands: bench as nobody touched others' objects: %s",
+		  strerror(errno));
 }
