@@ -202,7 +202,7 @@ sanitize:
 
 # Line and branch coverage of the library and the command by the suite,
 # per file, from gcov. Children that end with _exit write their counts
-# first (--wrap=_exit: tools/probes/coverage.c); children that became nobody write
+# first (--wrap: tools/probes/coverage.c); children that became nobody write
 # them too (the directory and, by umask 0, the count files are writable).
 COVERAGE_DIRS = common sysv posix tools tools/probes tools/lessons bench
 coverage: deps
