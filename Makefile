@@ -202,13 +202,13 @@ sanitize:
 
 # Line and branch coverage of the library and the command by the suite,
 # per file, from gcov. Children that end with _exit write their counts
-# first (IPCMP_COVERAGE: fixture_exit); children that became nobody write
+# first (--wrap: tools/probes/coverage.c); children that became nobody write
 # them too (the directory and, by umask 0, the count files are writable).
 COVERAGE_DIRS = common sysv posix tools tools/probes tools/lessons bench
 coverage: deps
 	@rm -rf $(BUILD)/cov
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/cov CFLAGS="-O0 -g --coverage -DIPCMP_COVERAGE" \
-		LDFLAGS=--coverage $(BUILD)/cov/suite $(BUILD)/cov/ipcmp
+		LDFLAGS="--coverage -Wl,--wrap=_exit,--wrap=raise" $(BUILD)/cov/suite $(BUILD)/cov/ipcmp
 	@chmod -R a+rwX $(BUILD)/cov
 	-umask 0; IPCMP_BIN=$(BUILD)/cov/ipcmp $(BUILD)/cov/suite $(SUITE_FLAGS)
 	@for d in $(COVERAGE_DIRS); do \

@@ -6,45 +6,22 @@
  *
  *   $ ./build/suite --filter 'commands/compare_*'
  */
-#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <criterion/criterion.h>
-#include <criterion/new/assert.h>
-
-#include "clirun.h"
-#include "fixture.h"
-
-#define CMD_TEST(test, ...) \
-	static void test##_body(void); \
-	Test(commands, test, .init = fixture_init, .fini = fixture_fini, .timeout = 240, \
-	     ##__VA_ARGS__) \
-	{ \
-		fixture_begin_probe("commands"); \
-		if (fixture_valgrind()) \
-			cr_skip("commands: compare, bench and lesson traced whole are slow " \
-				"under valgrind (and some probes see valgrind's shmat: EINVAL " \
-				"for EACCES); cli.c runs the command there"); \
-		test##_body(); \
-		census_assert_clean(); \
-	} \
-	static void test##_body(void)
+#include "cmdtest.h"
 
 /* Runs ipcmp argv, asserts the exit status, returns the run (output kept). */
 static void run_ok(struct cli_run *r, const char *const argv[], int status)
 {
-	cli_start(r, NULL, argv);
-	cli_finish(r, 60000);
-	cr_assert(eq(int, r->status, status), "commands: ipcmp %s %s: exit status %d, want %d; "
-		  "stderr: %s", argv[0], argv[1] ? argv[1] : "", r->status, status, r->errbuf);
+	cmd_run(r, NULL, argv, status);
 }
 
 static void says(const struct cli_run *r, const char *text, const char *what)
 {
-	cr_assert(strstr(r->outbuf, text) != NULL, "commands: %s does not print \"%s\": %s", what,
-		  text, r->outbuf);
+	cmd_says(r->outbuf, text, what);
 }
 
 /* The limits section names every limit a create can run into (the same
@@ -210,29 +187,10 @@ CMD_TEST(lesson_all_markdown)
 			       "2", NULL };
 	static const char *const names[] = { "race", "reorder", "visibility", "false-sharing",
 					     "private", "mapping", "unmap", "mode-0000", "keys" };
-	static char page[1 << 17];
-	struct cli_spec spec = { 0 };
-	char path[64], head[32];
 	struct cli_run r;
-	size_t n;
-	FILE *f;
+	char head[32];
+	char *page = cmd_output(&r, NULL, argv, 0);   /* longer than a run keeps */
 
-	/* the page is longer than a run keeps: it goes to a file */
-	snprintf(path, sizeof(path), "/tmp/ipcmp-commands-%ld.md", (long)getpid());
-	if ((f = fopen(path, "we")) == NULL)
-		cr_fatal("commands: create %s: %s", path, strerror(errno));
-	fclose(f);
-	spec.out = path;
-	cli_start(&r, &spec, argv);
-	cli_finish(&r, 60000);
-	f = fopen(path, "re");
-	n = f != NULL ? fread(page, 1, sizeof(page) - 1, f) : 0;
-	page[n] = '\0';
-	if (f != NULL)
-		fclose(f);
-	unlink(path);
-	cr_assert(eq(int, r.status, 0), "commands: lesson all --markdown: exit status %d; stderr: %s",
-		  r.status, r.errbuf);
 	cr_assert(strncmp(page, "# ipcmp lessons", 15) == 0, "commands: lesson all --markdown: %.80s",
 		  page);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -240,6 +198,7 @@ CMD_TEST(lesson_all_markdown)
 		cr_assert(strstr(page, head) != NULL, "commands: lesson all --markdown has no \"%s\"",
 			  names[i]);
 	}
+	free(page);
 }
 
 /* bench --markdown --svg --note: the page and the plot make docs writes. */

@@ -247,7 +247,7 @@ int cmd_bench(int argc, char **argv)
 	size_t v;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(usage_bench, stdout);
@@ -305,7 +305,7 @@ int cmd_bench(int argc, char **argv)
 			note = optarg;
 			break;
 		default:
-			return cli_usage_error("bench", usage_bench, "unknown option '%s'", argv[optind - 1]);
+			return cli_option_error("bench", usage_bench, longopts, c, argc, argv);
 		}
 	}
 	if (optind != argc)

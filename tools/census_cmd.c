@@ -88,6 +88,8 @@ static int help_only(int argc, char **argv, const char *cmd, const char *usage, 
 			*dry_run = 1;
 			continue;
 		}
+		if (argv[i][0] == '-')
+			return cli_usage_error(cmd, usage, "unknown option '%s'", argv[i]);
 		return cli_usage_error(cmd, usage, "unexpected '%s'", argv[i]);
 	}
 	return -1;

@@ -461,7 +461,7 @@ int cmd_compare(int argc, char **argv)
 
 	fmt = FMT_TEXT;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(usage_compare, stdout);
@@ -497,10 +497,12 @@ int cmd_compare(int argc, char **argv)
 			if (cli_number(optarg, c == OPT_RUNS ? 15 : (size_t)1 << 32,
 				       c == OPT_RUNS ? &runs : &messages) < 0 ||
 			    (c == OPT_RUNS ? runs : messages) == 0)
-				return cli_usage_error("compare", usage_compare, "bad value '%s'", optarg);
+				return cli_usage_error("compare", usage_compare, "bad %s '%s' (1..%s)",
+						       c == OPT_RUNS ? "--runs" : "--messages", optarg,
+						       c == OPT_RUNS ? "15" : "4294967296");
 			break;
 		default:
-			return cli_usage_error("compare", usage_compare, "bad option '%s'", argv[optind - 1]);
+			return cli_option_error("compare", usage_compare, longopts, c, argc, argv);
 		}
 	}
 	if (optind != argc)

@@ -152,8 +152,11 @@ const char *cli_option_name(const struct option *longopts, int c, int argc, char
 {
 	static char name[64];
 	const struct option *o = long_option(longopts, c);
+	const char *arg = last_arg(argc, argv);
 
-	if (strncmp(last_arg(argc, argv), "--", 2) == 0 && o != NULL)
+	if (optarg != NULL && arg == optarg && optind >= 2)
+		arg = argv[optind - 2];    /* "--seconds 0": the option is before its argument */
+	if (strncmp(arg, "--", 2) == 0 && o != NULL)
 		snprintf(name, sizeof(name), "--%s", o->name);
 	else if (c > 0 && c < 256 && isgraph(c))
 		snprintf(name, sizeof(name), "-%c", c);

@@ -113,7 +113,7 @@ int cmd_lesson(int argc, char **argv)
 	size_t v;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(usage_lesson, stdout);
@@ -137,8 +137,7 @@ int cmd_lesson(int argc, char **argv)
 			markdown = 1;
 			break;
 		default:
-			return cli_usage_error("lesson", usage_lesson, "unknown option '%s'",
-					       argv[optind - 1]);
+			return cli_option_error("lesson", usage_lesson, longopts, c, argc, argv);
 		}
 	}
 	if (optind < argc - 1)

@@ -104,18 +104,6 @@ struct totals {
 	unsigned long accepted, delivered, rounds, aborted, wedged, kills, restarts, in_flight, failures;
 };
 
-#ifdef IPCMP_COVERAGE
-void __gcov_dump(void);
-#endif
-
-/* A child's end: _exit, after writing its coverage counts (make coverage). */
-static _Noreturn void child_end(void)
-{
-#ifdef IPCMP_COVERAGE
-	__gcov_dump();
-#endif
-	_exit(0);
-}
 
 static uint64_t rng;
 
@@ -158,7 +146,7 @@ static _Noreturn void producer(const struct ipcmp_ops *ops, const char *name,
 	if ((rc = ipcmp_open(ops, name, IPCMP_PRODUCER, &c)) < 0) {
 		p->open_rc = rc;
 		__atomic_store_n(&p->state, P_LEFT, __ATOMIC_SEQ_CST);
-		child_end();
+		_exit(0);
 	}
 	__atomic_store_n(&p->state, P_JOINED, __ATOMIC_SEQ_CST);
 	for (uint32_t seq = 0; seq < quota; seq++) {
@@ -170,14 +158,14 @@ static _Noreturn void producer(const struct ipcmp_ops *ops, const char *name,
 			__atomic_store_n(&p->state, P_LEAVING, __ATOMIC_SEQ_CST);
 			ipcmp_abort(c);
 			__atomic_store_n(&p->state, P_LEFT, __ATOMIC_SEQ_CST);
-			child_end();
+			_exit(0);
 		}
 		__atomic_store_n(&p->accepted, seq + 1, __ATOMIC_SEQ_CST);
 	}
 	__atomic_store_n(&p->state, P_LEAVING, __ATOMIC_SEQ_CST);
 	ipcmp_close(c);
 	__atomic_store_n(&p->state, P_LEFT, __ATOMIC_SEQ_CST);
-	child_end();
+	_exit(0);
 }
 
 static _Noreturn void consumer(const struct ipcmp_ops *ops, const char *name,
@@ -194,7 +182,7 @@ static _Noreturn void consumer(const struct ipcmp_ops *ops, const char *name,
 		last[i] = -1;
 	if ((rc = ipcmp_open(ops, name, IPCMP_CONSUMER, &c)) < 0) {
 		cl->end_rc = rc;
-		child_end();
+		_exit(0);
 	}
 	while ((n = ipcmp_recv(c, buf, sizeof(buf), WAIT_MS)) >= 0) {
 		uint32_t id, seq;
@@ -218,7 +206,7 @@ static _Noreturn void consumer(const struct ipcmp_ops *ops, const char *name,
 	}
 	cl->end_rc = (int)n;
 	ipcmp_close(c);
-	child_end();
+	_exit(0);
 }
 
 struct proc {

@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -19,6 +21,7 @@
 #include "clirun.h"
 #include "crashkit.h"
 #include "fixture.h"
+#include "procinfo.h"
 
 #define ARGS_MAX 16
 
@@ -53,6 +56,48 @@ static int set_soft_limit(int resource, unsigned long cur)
 	return setrlimit((__rlimit_resource_t)resource, &rl);
 }
 
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -1;
+	close(fd);
+	return rc;
+}
+
+/* In a child: a user namespace where it is root, mapped to its own uid and
+ * gid, and nobody else is mapped, as `unshare -Ur` makes it. */
+static int enter_user_ns(void)
+{
+	char uid_map[32], gid_map[32];
+
+	snprintf(uid_map, sizeof(uid_map), "0 %u 1", (unsigned)geteuid());
+	snprintf(gid_map, sizeof(gid_map), "0 %u 1", (unsigned)getegid());
+	if (unshare(CLONE_NEWUSER) < 0 || write_file("/proc/self/setgroups", "deny") < 0 ||
+	    write_file("/proc/self/uid_map", uid_map) < 0 || write_file("/proc/self/gid_map", gid_map) < 0)
+		return -errno;
+	return 0;
+}
+
+const char *cli_user_ns_why(void)
+{
+	static char why[128];
+	int st;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(-enter_user_ns());
+	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
+		return "a child to make a user namespace failed";
+	if (WEXITSTATUS(st) == 0)
+		return NULL;
+	snprintf(why, sizeof(why), "no user namespace here: unshare(CLONE_NEWUSER) and its maps: %s%s",
+		 strerror(WEXITSTATUS(st)), WEXITSTATUS(st) == EPERM ? " (a chroot?)" : "");
+	return why;
+}
+
 /* In the child: no cr_* call; what fails is exit status 126 or 127. */
 static _Noreturn void child(const char *path, const struct cli_spec *spec,
 			    const char *const argv[], const int in[2], const int out[2],
@@ -77,6 +122,11 @@ static _Noreturn void child(const char *path, const struct cli_spec *spec,
 	if (dup2(err[1], STDERR_FILENO) < 0 || child_fd(STDIN_FILENO, spec->in, in[0]) < 0 ||
 	    child_fd(STDOUT_FILENO, spec->out, out[1]) < 0)
 		_exit(126);
+	if (spec->as_nobody && drop_to_nobody() < 0)
+		_exit(126);
+	if (spec->in_user_ns && enter_user_ns() < 0)
+		_exit(126);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);  /* new credentials cleared it */
 	args[n++] = (char *)path;
 	for (size_t i = 0; argv[i] != NULL && n <= ARGS_MAX; i++)
 		args[n++] = (char *)argv[i];

@@ -25,6 +25,12 @@ struct cli_spec {
 	int set_rlimit;            /* 1: the command runs with this soft limit */
 	int rlimit_resource;       /* RLIMIT_NOFILE, ... */
 	unsigned long rlimit_cur;
+	int as_nobody;             /* 1: the command runs as nobody (65534), its
+				    * descriptors opened first; check
+				    * fixture_no_nobody() before */
+	int in_user_ns;            /* 1: in a user namespace of its own, as root
+				    * mapped to our uid (unshare -Ur): 65534 is not
+				    * mapped there; check cli_user_ns_why() before */
 };
 
 struct cli_run {
@@ -53,5 +59,7 @@ void cli_read_out(struct cli_run *r, size_t want, int timeout_ms);
 /* Writes all of buf to the command's stdin pipe (asserts). */
 void cli_feed(struct cli_run *r, const void *buf, size_t len);
 void cli_close_fd(int *fd);
+/* NULL when a child can make a user namespace here; else why not. */
+const char *cli_user_ns_why(void);
 
 #endif

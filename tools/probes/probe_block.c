@@ -39,11 +39,6 @@ static const struct {
 	[BLOCK_MQ_SEND] = { "mq_send", SYS_mq_timedsend, "mq_receive" },
 };
 
-const char *block_name(enum block_call call)
-{
-	return calls[call].name;
-}
-
 const char *block_release_name(enum block_call call)
 {
 	return calls[call].release;

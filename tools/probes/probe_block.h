@@ -34,7 +34,6 @@ struct blocker {
 };
 
 int block_setup(struct blocker *b, enum block_call call);   /* 0 or -errno */
-const char *block_name(enum block_call call);               /* "semop" */
 const char *block_release_name(enum block_call call);       /* "semop +1", "sem_post" */
 int block_is_sysv(enum block_call call);
 /* In the child: the call, with every wait far longer than the probe. 0 or errno. */

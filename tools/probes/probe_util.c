@@ -240,7 +240,7 @@ int probe_other_uid(char *why, size_t size)
 		return 0;
 	}
 	if (WEXITSTATUS(status) != 0) {
-		snprintf(why, size, "needs root with uid 65534 mapped: setuid(65534): %s%s",
+		snprintf(why, size, "needs root with uid 65534 mapped: setgroups, setgid, setuid(65534): %s%s",
 			 probe_errno_name(WEXITSTATUS(status)),
 			 WEXITSTATUS(status) == EINVAL ? " (a user namespace without it)" : "");
 		return 0;
