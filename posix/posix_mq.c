@@ -454,7 +454,12 @@ static int chan_open(struct ipcmp_chan *chan)
 		rc = errno == ENOENT ? -EPROTO : ipcmp_fail("shm_open", errno);
 		goto fail;
 	}
-	if (fstat(fd, &sb) < 0 || (size_t)sb.st_size < sizeof(struct state)) {
+	if (fstat(fd, &sb) < 0) {
+		rc = ipcmp_fail("fstat", errno);
+		close(fd);
+		goto fail;
+	}
+	if ((size_t)sb.st_size < sizeof(struct state)) {
 		close(fd);
 		rc = -EPROTO;
 		goto fail;

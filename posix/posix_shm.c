@@ -313,7 +313,7 @@ static int ring_holds(const char *path, const char *name)
 	return rc;
 }
 
-/* How many of the channel's semaphores exist. */
+/* How many of the channel's semaphores exist, or -errno. */
 static int sems_present(const char *name)
 {
 	char path[PATH_LEN];
@@ -326,6 +326,8 @@ static int sems_present(const char *name)
 		if ((sem = sem_open(path, 0)) != SEM_FAILED) {
 			sem_close(sem);
 			n++;
+		} else if (errno != ENOENT) {
+			return ipcmp_fail("sem_open", errno);
 		}
 	}
 	return n;
@@ -346,7 +348,8 @@ static int chan_unlink(const char *name)
 	ipcmp_posix_name(path, sizeof(path), name, "ring");
 	if ((ring = ring_holds(path, name)) < 0)
 		return ring;
-	sems = sems_present(name);
+	if ((sems = sems_present(name)) < 0)
+		return sems;
 	if (ring == FOREIGN && sems == 0)
 		return -EPROTO;
 	if (ring == MISSING && sems == 0)
@@ -366,12 +369,12 @@ static int chan_unlink(const char *name)
 static int whole(const char *name)
 {
 	char path[PATH_LEN];
-	int ring;
+	int ring, sems;
 
 	ipcmp_posix_name(path, sizeof(path), name, "ring");
-	if ((ring = ring_holds(path, name)) < 0)
+	if ((ring = ring_holds(path, name)) < 0 || (sems = sems_present(name)) < 0)
 		return 1;
-	return ring == OURS && sems_present(name) == NSEMS ? 1 : IPCMP_OWNS_DAMAGED;
+	return ring == OURS && sems == NSEMS ? 1 : IPCMP_OWNS_DAMAGED;
 }
 
 /* POSIX: objects have names; the suffix tells which of ours it is. */
