@@ -55,11 +55,11 @@ TestSuite(sysfiles, .timeout = 60);
 
 /* Mounts over /proc stay in this namespace: /proc is made private first
  * (on a systemd host it is shared, and would carry them to the host). */
-static void need_namespaces(void)
+static void need_namespaces(const char *why)
 {
 	if (!fixture_isolated())
-		cr_skip("sysfiles: needs root's private mount and IPC namespaces (%s): the test "
-			"mounts its own files over /proc", fixture_mode());
+		cr_skip("sysfiles: needs root's private mount and IPC namespaces (%s): %s",
+			fixture_mode(), why);
 	if (mount("none", "/proc", "none", MS_REC | MS_PRIVATE, NULL) < 0)
 		cr_skip("sysfiles: /proc cannot be made private (%s): not a mount point here?",
 			strerror(errno));
@@ -154,7 +154,7 @@ SYSFILES_TEST(census_reads_sysvipc_columns)
 	struct ipcmp_census c;
 	int rc;
 
-	need_namespaces();
+	need_namespaces("it mounts its own /proc/sysvipc");
 	fake_sysvipc(SHM_HEAD "      1234          5  1600                  4096   100   200      2  1000  1000  1000  1000 0 0 0 4096 0\n",
 		     SEM_HEAD "        -1          7   644          3     0     0     0     0 0 0\n",
 		     MSG_HEAD "        42          9   600         100          3     0     0   500   500   500   500 0 0 0\n");
@@ -186,7 +186,7 @@ SYSFILES_TEST(census_rejects_malformed_sysvipc)
 	struct ipcmp_census c;
 	int rc;
 
-	need_namespaces();
+	need_namespaces("it mounts its own /proc/sysvipc");
 	fake_sysvipc("", SEM_HEAD, MSG_HEAD "  not a queue line\n");
 	rc = census_sysv_only(&c);
 	ipcmp_census_free(&c);
@@ -201,7 +201,7 @@ SYSFILES_TEST(census_missing_sysvipc_file)
 	struct ipcmp_census c;
 	int rc;
 
-	need_namespaces();
+	need_namespaces("it mounts its own /proc/sysvipc");
 	fake_sysvipc(SHM_HEAD, SEM_HEAD, NULL);
 	rc = census_sysv_only(&c);
 	ipcmp_census_free(&c);
@@ -218,7 +218,7 @@ SYSFILES_TEST(census_many_objects_and_no_memory)
 	struct ipcmp_census c;
 	int rc;
 
-	need_namespaces();
+	need_namespaces("it mounts its own /proc/sysvipc");
 	for (int i = 0; i < 40; i++) {
 		snprintf(line, sizeof(line), "%d %d 600 64 1 1 0 0 0 0 0 0 0 0 0 0\n", 100 + i, i);
 		strcat(text, line);
@@ -247,7 +247,7 @@ SYSFILES_TEST(census_dev_shm_entries)
 	struct ipcmp_census c;
 	int rc, sem = 0, shm = 0, other = 0;
 
-	need_namespaces();
+	need_namespaces("it writes files into a /dev/shm of its own");
 	cr_assert(eq(int, mkdir("/dev/shm/adir", 0700), 0), "sysfiles: mkdir: %s", strerror(errno));
 	write_file("/dev/shm/criterion_x", "");
 	write_file("/dev/shm/sem.one", "");
@@ -361,7 +361,7 @@ SYSFILES_TEST(census_dev_mqueue_and_no_dev_shm)
 {
 	pid_t pid;
 
-	need_namespaces();
+	need_namespaces("it mounts a /dev of its own");
 	if (!mount_point("/dev", "/"))
 		cr_skip("sysfiles: /dev is not a mount point here: a tmpfs over it could not "
 			"be kept from the host");
@@ -453,7 +453,7 @@ SYSFILES_TEST(limits_unreadable_sysctl)
 	struct ipcmp_limits lim;
 	int rc;
 
-	need_namespaces();
+	need_namespaces("it mounts its own files over /proc/sys");
 	scratch_dir();
 	fake_sysctl("kernel/msgmnb", "lots\n");
 	rc = ipcmp_limits(&ipcmp_sysv_msg_ops, &lim);
@@ -480,7 +480,7 @@ SYSFILES_TEST(limits_mq_defaults_missing_or_zero)
 	size_t msg_max = 0;
 	int rc;
 
-	need_namespaces();
+	need_namespaces("it mounts its own files over /proc/sys");
 	scratch_dir();
 	cr_assert(eq(int, ipcmp_read_limit("/proc/sys/fs/mqueue/msg_max", &msg_max), 0),
 		  "sysfiles: msg_max");
@@ -548,7 +548,7 @@ SYSFILES_TEST(limits_msgmnb_small_and_huge)
 	struct ipcmp_limits lim;
 	int rc;
 
-	need_namespaces();
+	need_namespaces("it writes the IPC sysctls of its own IPC namespace");
 	write_sysctl("kernel/msgmax", "8192\n");
 	write_sysctl("kernel/msgmnb", "4096\n");
 	rc = ipcmp_limits(&ipcmp_sysv_msg_ops, &lim);
@@ -569,7 +569,9 @@ SYSFILES_TEST(limits_msgmnb_small_and_huge)
  * sysctls allow bounds msg_max, and the default with it. */
 SYSFILES_TEST(limits_rlimit_msgqueue_small)
 {
-	struct rlimit rl = { 256, 256 };
+	/* past the charge of a 1-byte message, short of a 64-byte one: the
+	 * default, halved down to 64 bytes, must still come under the limit */
+	struct rlimit rl = { 128 + IPCMP_FRAME_SIZE, 128 + IPCMP_FRAME_SIZE };
 	struct ipcmp_limits lim;
 	pid_t pid;
 	int rc;
@@ -579,10 +581,11 @@ SYSFILES_TEST(limits_rlimit_msgqueue_small)
 			child_failf("sysfiles: setrlimit: %s", strerror(errno));
 		rc = ipcmp_limits(&ipcmp_posix_mq_ops, &lim);
 		if (rc < 0)
-			child_failf("posix-mq: limits with RLIMIT_MSGQUEUE 256: %s", strerror(-rc));
+			child_failf("posix-mq: limits with RLIMIT_MSGQUEUE %lu: %s",
+				    (unsigned long)rl.rlim_cur, strerror(-rc));
 		if (strcmp(lim.msg_max_source, "RLIMIT_MSGQUEUE") != 0)
-			child_failf("posix-mq: msg_max bound by %s with RLIMIT_MSGQUEUE 256",
-				    lim.msg_max_source);
+			child_failf("posix-mq: msg_max bound by %s with RLIMIT_MSGQUEUE %lu",
+				    lim.msg_max_source, (unsigned long)rl.rlim_cur);
 		if (lim.msg_max_default > lim.msg_max_limit || lim.msg_max_default == 0)
 			child_failf("posix-mq: msg_max default %zu, limit %zu", lim.msg_max_default,
 				    lim.msg_max_limit);
@@ -611,7 +614,7 @@ SYSFILES_TEST(pid_alive_unparsable_stat)
 	pid_t pid;
 	int st;
 
-	need_namespaces();
+	need_namespaces("it mounts its own file over /proc/PID/stat");
 	cr_assert(eq(int, ipcmp_pid_alive(0, 0), 0), "sysfiles: pid 0 alive");
 	cr_assert(eq(int, ipcmp_pid_alive(-1, 0), 0), "sysfiles: pid -1 alive");
 	if ((pid = child_start(0)) == 0) {
