@@ -435,7 +435,7 @@ static void fake_sysctl(const char *sysctl, const char *text)
 	snprintf(fake, sizeof(fake), "%s/%s", scratch, strrchr(sysctl, '/') + 1);
 	write_file(fake, text);
 	snprintf(path, sizeof(path), "/proc/sys/%s", sysctl);
-	cr_assert(eq(int, mount(fake, path, NULL, MS_BIND, NULL), 0), "sysfiles: bind %s: %s",
+	cr_assert(eq(int, mount(fake, path, "none", MS_BIND, NULL), 0), "sysfiles: bind %s: %s",
 		  path, strerror(errno));
 }
 
@@ -629,7 +629,7 @@ SYSFILES_TEST(pid_alive_unparsable_stat)
 		int alive;
 
 		write_file(fake, stats[i]);
-		cr_assert(eq(int, mount(fake, path, NULL, MS_BIND, NULL), 0), "sysfiles: bind "
+		cr_assert(eq(int, mount(fake, path, "none", MS_BIND, NULL), 0), "sysfiles: bind "
 			  "over %s: %s", path, strerror(errno));
 		start = ipcmp_pid_start(pid);
 		alive = ipcmp_pid_alive(pid, 12345);
