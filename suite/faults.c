@@ -9,6 +9,8 @@
  *     another error (a failed read of a channel's mark is not "not this
  *     channel"), except where the ridden[] table says it rides the failure
  *     out by design, and with what result;
+ *   - a create over an existing channel says -EEXIST whatever fails after
+ *     its exclusive create found the name taken;
  *   - create and open leave no handle and nothing behind: the kernel's
  *     objects (the census) and the process's descriptors and mappings are
  *     as before; a failed producer open leaves no producer in the stream,
@@ -84,6 +86,52 @@ static void assert_injected(const struct ipcmp_ops *ops, const char *op, const c
 		  ipcmp_call ? ipcmp_call : "-", strerror(FAULT_ERR));
 }
 
+/* A release that fails is reported: there is nothing to ride out. */
+static int is_release(const char *call)
+{
+	static const char *const releases[] = { "shmdt", "munmap", "sem_close", "mq_close" };
+
+	for (size_t i = 0; call != NULL && i < sizeof(releases) / sizeof(releases[0]); i++)
+		if (strcmp(call, releases[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Operations whose calls include a release (close, unlink, a create that
+ * peeks at what exists) run in a child: a release that fails (shmdt,
+ * munmap) leaves its mapping to the process, which then ends. The child
+ * arms the fault after its setup and reports what the operation gave.
+ */
+struct report {
+	int rc;
+	char call[32];
+};
+
+typedef int child_op(const struct ipcmp_ops *ops, const char *name, int nth);
+
+static const char *in_child(const struct ipcmp_ops *ops, const char *name, int nth,
+			    child_op *op, int *rc)
+{
+	struct report *r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	static char call[sizeof(r->call)];
+	pid_t pid;
+
+	cr_assert(r != MAP_FAILED, "%s: mmap: %s", ops->name, strerror(errno));
+	if ((pid = child_start(0)) == 0) {
+		r->rc = op(ops, name, nth);
+		fault_disarm();
+		snprintf(r->call, sizeof(r->call), "%s", fault_fired() ? fault_fired() : "");
+		child_exit();
+	}
+	child_assert_ok(pid, 0, fixture_wait_ms(), "the faulted operation");
+	*rc = r->rc;
+	snprintf(call, sizeof(call), "%s", r->call);
+	munmap(r, sizeof(*r));
+	return call[0] != '\0' ? call : NULL;
+}
+
 static struct ipcmp_chan *create_with_message(const struct ipcmp_ops *ops, const char *name)
 {
 	struct ipcmp_chan *c = chan_create_ok(ops, name, 64, 4, both);
@@ -115,6 +163,41 @@ static const char *create_at(const struct ipcmp_ops *ops, const char *name, int 
 	cr_assert(c == NULL, "%s: create failed at %s and left *out set", ops->name, call);
 	census_assert_clean();
 	usage_assert_same(&u, ops->name, call);
+	return call;
+}
+
+/* A create over an existing channel: its first system call (the
+ * exclusive create) or a memory allocation that fails is passed on; once
+ * that call found the name taken, whatever fails while it looks at what
+ * is there, the answer is that it exists (-EEXIST). */
+static int create_existing(const struct ipcmp_ops *ops, const char *name, int nth)
+{
+	struct ipcmp_attr attr = { .msg_max = 64, .capacity = 4, .flags = both };
+	struct ipcmp_chan *c = (struct ipcmp_chan *)&c;
+	int rc;
+
+	fault_arm(nth, FAULT_ERR);
+	rc = ipcmp_create(ops, name, &attr, &c);
+	if (c != NULL)
+		child_failf("%s: create over an existing channel left *out set", ops->name);
+	return rc;
+}
+
+static const char *create_existing_at(const struct ipcmp_ops *ops, const char *name, int nth)
+{
+	static int seen_exclusive;
+	const char *call;
+	int rc, memory;
+
+	if (nth == 1)
+		seen_exclusive = 0;
+	call = in_child(ops, name, nth, create_existing, &rc);
+	memory = call != NULL && (strcmp(call, "calloc") == 0 || strcmp(call, "malloc") == 0);
+	if (memory || (call != NULL && !seen_exclusive++))
+		assert_injected(ops, "create (existing)", call, nth, rc);
+	else
+		cr_assert(eq(int, rc, -EEXIST), "%s: create over an existing channel with %s "
+			  "failing: %s", ops->name, call ? call : "nothing", ipcmp_strerror(rc));
 	return call;
 }
 
@@ -211,40 +294,6 @@ static const char *recv_empty_at(const struct ipcmp_ops *ops, const char *name, 
 	return call;
 }
 
-/*
- * close and unlink run in a child: a release call that fails (shmdt,
- * munmap) leaves its mapping to the process, which then ends. The child
- * arms the fault after its setup and reports what the operation gave.
- */
-struct report {
-	int rc;
-	char call[32];
-};
-
-typedef int child_op(const struct ipcmp_ops *ops, const char *name, int nth);
-
-static const char *in_child(const struct ipcmp_ops *ops, const char *name, int nth,
-			    child_op *op, int *rc)
-{
-	struct report *r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
-				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	static char call[sizeof(r->call)];
-	pid_t pid;
-
-	cr_assert(r != MAP_FAILED, "%s: mmap: %s", ops->name, strerror(errno));
-	if ((pid = child_start(0)) == 0) {
-		r->rc = op(ops, name, nth);
-		fault_disarm();
-		snprintf(r->call, sizeof(r->call), "%s", fault_fired() ? fault_fired() : "");
-		child_exit();
-	}
-	child_assert_ok(pid, 0, fixture_wait_ms(), "the faulted operation");
-	*rc = r->rc;
-	snprintf(call, sizeof(call), "%s", r->call);
-	munmap(r, sizeof(*r));
-	return call[0] != '\0' ? call : NULL;
-}
-
 static int close_producer(const struct ipcmp_ops *ops, const char *name, int nth)
 {
 	struct ipcmp_chan *p = NULL;
@@ -254,17 +303,6 @@ static int close_producer(const struct ipcmp_ops *ops, const char *name, int nth
 		child_failf("%s: open and send: %s", ops->name, ipcmp_call ? ipcmp_call : "-");
 	fault_arm(nth, FAULT_ERR);
 	return ipcmp_close(p);
-}
-
-/* A release that fails is reported: there is nothing to ride out. */
-static int is_release(const char *call)
-{
-	static const char *const releases[] = { "shmdt", "munmap", "sem_close", "mq_close" };
-
-	for (size_t i = 0; call != NULL && i < sizeof(releases) / sizeof(releases[0]); i++)
-		if (strcmp(call, releases[i]) == 0)
-			return 1;
-	return 0;
 }
 
 /* The producer's close either fails with the injected error or succeeds
@@ -339,6 +377,8 @@ BACKEND_TEST(fault_create_open)
 		  "wrapped call: is the suite linked with SUITE_WRAP?", ops->name);
 	/* open: each failed producer open must leave the stream as it was */
 	q = chan_create_ok(ops, name, 64, 4, IPCMP_CONSUMER);
+	child_inherits(q);
+	every_position(ops, name, create_existing_at);
 	cr_assert(gt(int, every_position(ops, name, open_at), 0), "%s: open made no call",
 		  ops->name);
 	n = ipcmp_recv(q, buf, sizeof(buf), fixture_wait_ms());
