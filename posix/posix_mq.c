@@ -321,9 +321,14 @@ static int existing(const char *spath, const char *name)
 
 	if ((fd = shm_open(spath, O_RDONLY, 0)) < 0)
 		return ipcmp_fail("shm_open", EEXIST);
-	for (int waited = 0; fstat(fd, &sb) == 0 && (size_t)sb.st_size < sizeof(struct state) &&
+	for (int waited = 0; (rc = fstat(fd, &sb)) == 0 &&
+			     (size_t)sb.st_size < sizeof(struct state) &&
 			     waited < IPCMP_OPEN_WAIT_MS; waited++)
 		ipcmp_sleep(&tick);
+	if (rc < 0) {                   /* something is there; we cannot tell what */
+		close(fd);
+		return ipcmp_fail("fstat", EEXIST);
+	}
 	if ((size_t)sb.st_size < sizeof(struct state)) {
 		close(fd);
 		return ipcmp_fail("shm_open", EPROTO);
@@ -468,7 +473,12 @@ static int chan_open(struct ipcmp_chan *chan)
 		rc = errno == ENOENT ? -EPROTO : ipcmp_fail("shm_open", errno);
 		goto fail;
 	}
-	if (fstat(fd, &sb) < 0 || (size_t)sb.st_size < sizeof(struct state)) {
+	if (fstat(fd, &sb) < 0) {
+		rc = ipcmp_fail("fstat", errno);
+		close(fd);
+		goto fail;
+	}
+	if ((size_t)sb.st_size < sizeof(struct state)) {
 		close(fd);
 		rc = -EPROTO;
 		goto fail;

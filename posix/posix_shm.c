@@ -203,7 +203,7 @@ static int chan_close(struct ipcmp_chan *chan)
 	return rc;
 }
 
-/* How many of the channel's semaphores exist. */
+/* How many of the channel's semaphores exist, or -errno. */
 static int sems_present(const char *name)
 {
 	char path[PATH_LEN];
@@ -216,6 +216,8 @@ static int sems_present(const char *name)
 		if ((sem = sem_open(path, 0)) != SEM_FAILED) {
 			sem_close(sem);
 			n++;
+		} else if (errno != ENOENT) {
+			return ipcmp_fail("sem_open", errno);
 		}
 	}
 	return n;
@@ -236,7 +238,8 @@ static int chan_unlink(const char *name)
 	ipcmp_posix_name(path, sizeof(path), name, "ring");
 	if ((ring = ipcmp_shm_ring_holds(path, name)) < 0)
 		return ring;
-	sems = sems_present(name);
+	if ((sems = sems_present(name)) < 0)
+		return sems;
 	if (ring == IPCMP_SHM_RING_FOREIGN && sems == 0)
 		return -EPROTO;
 	if (ring == IPCMP_SHM_RING_MISSING && sems == 0)
@@ -256,12 +259,12 @@ static int chan_unlink(const char *name)
 static int whole(const char *name)
 {
 	char path[PATH_LEN];
-	int ring;
+	int ring, sems;
 
 	ipcmp_posix_name(path, sizeof(path), name, "ring");
-	if ((ring = ipcmp_shm_ring_holds(path, name)) < 0)
+	if ((ring = ipcmp_shm_ring_holds(path, name)) < 0 || (sems = sems_present(name)) < 0)
 		return 1;
-	return ring == IPCMP_SHM_RING_OURS && sems_present(name) == NSEMS ? 1 : IPCMP_OWNS_DAMAGED;
+	return ring == IPCMP_SHM_RING_OURS && sems == NSEMS ? 1 : IPCMP_OWNS_DAMAGED;
 }
 
 /* POSIX: objects have names; the suffix tells which of ours it is. */

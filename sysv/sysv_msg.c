@@ -674,8 +674,9 @@ static int chan_open(struct ipcmp_chan *chan)
 		rc = ipcmp_fail("semctl(IPC_STAT)", errno);
 		goto fail;
 	}
-	if (sds.sem_nsems != NSEMS || semctl(s->semid, MARK, GETVAL) != SET_MARK) {
-		rc = -EPROTO;
+	if (sds.sem_nsems != NSEMS || (rc = semctl(s->semid, MARK, GETVAL)) != SET_MARK) {
+		/* another shape or mark: not ours; a mark we could not read: an error */
+		rc = sds.sem_nsems == NSEMS && rc < 0 ? ipcmp_fail("semctl(GETVAL)", errno) : -EPROTO;
 		goto fail;
 	}
 	if ((s->mem = malloc(STAGE_SIZE(h.msg_max))) == NULL) {
@@ -922,12 +923,14 @@ static int chan_unlink(const char *name)
 {
 	key_t key = ipcmp_sysv_key(name);
 	int msqid = msgget(key, 0);
-	int semid = semget(key, 0, 0);
+	int semid;
 	char other[IPCMP_NAME_MAX + 8];
 	int q, marked;
 
 	if (msqid < 0 && errno != ENOENT)
 		return ipcmp_fail("msgget", errno);
+	if ((semid = semget(key, 0, 0)) < 0 && errno != ENOENT)
+		return ipcmp_fail("semget", errno);
 	if ((q = queue_holds(msqid, name, other, sizeof(other))) < 0)
 		return q;
 	marked = set_is_ours(semid);

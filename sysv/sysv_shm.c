@@ -279,8 +279,9 @@ static int chan_open(struct ipcmp_chan *chan)
 		rc = ipcmp_fail("semctl(IPC_STAT)", errno);
 		goto fail;
 	}
-	if (sds.sem_nsems != NSEMS || semctl(s->semid, MARK, GETVAL) != SET_MARK) {
-		rc = -EPROTO;
+	if (sds.sem_nsems != NSEMS || (rc = semctl(s->semid, MARK, GETVAL)) != SET_MARK) {
+		/* another shape or mark: not ours; a mark we could not read: an error */
+		rc = sds.sem_nsems == NSEMS && rc < 0 ? ipcmp_fail("semctl(GETVAL)", errno) : -EPROTO;
 		goto fail;
 	}
 	chan->msg_max = s->rc.ring.msg_max;
@@ -352,12 +353,14 @@ static int chan_unlink(const char *name)
 {
 	key_t key = ipcmp_sysv_key(name);
 	int shmid = shmget(key, 0, 0);
-	int semid = semget(key, 0, 0);
+	int semid;
 	char other[IPCMP_NAME_MAX + 8];
 	int seg, marked;
 
 	if (shmid < 0 && errno != ENOENT)
 		return ipcmp_fail("shmget", errno);
+	if ((semid = semget(key, 0, 0)) < 0 && errno != ENOENT)
+		return ipcmp_fail("semget", errno);
 	if ((seg = segment_holds(shmid, name, other, sizeof(other))) < 0)
 		return seg;
 	marked = set_is_ours(semid);
