@@ -78,6 +78,7 @@
 
 #include "frame.h"
 #include "ipcmp.h"
+#include "sysv_pair.h"
 
 enum { USED, SLOTS, PRODUCERS, JOINED, ENDED, ABORTED, TOKEN, CONSUMERS, UNTAKEN, COUNTING,
        MARK, NSEMS };
@@ -880,36 +881,38 @@ static int chan_close(struct ipcmp_chan *chan)
 	return 0;
 }
 
-/* A set of this backend's shape with its mark. */
-static int set_is_ours(int semid)
-{
-	struct semid_ds sds;
-
-	return semid >= 0 && semctl(semid, 0, IPC_STAT, (union semun){ .buf = &sds }) == 0 &&
-	       sds.sem_nsems == NSEMS && semctl(semid, MARK, GETVAL) == SET_MARK;
-}
-
-enum { MISSING, OURS, OTHER, UNREADABLE };
-
-/* What the queue holds: this channel (OURS), another channel (OTHER: a
- * key collision; its name in other), or no header we know (UNREADABLE:
- * foreign or corrupt). name NULL: any channel is OTHER. */
+/* What the queue holds (enum ipcmp_sysv_holds); the channel its header
+ * names in other. name NULL: any channel is IPCMP_SYSV_OTHER. */
 static int queue_holds(int msqid, const char *name, char *other, size_t size)
 {
 	struct head h;
 	int rc;
 
 	if (msqid < 0)
-		return MISSING;
+		return IPCMP_SYSV_MISSING;
 	if ((rc = read_head(msqid, NULL, &h)) == -EAGAIN || rc == -EPROTO)
-		return UNREADABLE;
+		return IPCMP_SYSV_UNREADABLE;
 	if (rc < 0)
 		return rc;
 	snprintf(other, size, "%.*s", (int)sizeof(h.name) - 1, h.name);
 	if (ipcmp_name_check(other) < 0)
-		return UNREADABLE;
-	return name != NULL && strcmp(other, name) == 0 ? OURS : OTHER;
+		return IPCMP_SYSV_UNREADABLE;
+	return name != NULL && strcmp(other, name) == 0 ? IPCMP_SYSV_OURS : IPCMP_SYSV_OTHER;
 }
+
+static int queue_of(key_t key)
+{
+	return msgget(key, 0);
+}
+
+static const struct ipcmp_sysv_pair pair = {
+	.kind = "msg",
+	.get = queue_of,
+	.holds = queue_holds,
+	.nsems = NSEMS,
+	.mark_sem = MARK,
+	.mark = SET_MARK,
+};
 
 /*
  * Removes the channel: its queue when the header carries this channel's
@@ -933,45 +936,21 @@ static int chan_unlink(const char *name)
 		return ipcmp_fail("semget", errno);
 	if ((q = queue_holds(msqid, name, other, sizeof(other))) < 0)
 		return q;
-	marked = set_is_ours(semid);
-	if (q == OTHER || (q == UNREADABLE && !marked))
+	marked = ipcmp_sysv_set_is_ours(&pair, semid);
+	if (q == IPCMP_SYSV_OTHER || (q == IPCMP_SYSV_UNREADABLE && !marked))
 		return -EPROTO;
-	if (q == MISSING && !marked)
+	if (q == IPCMP_SYSV_MISSING && !marked)
 		return ipcmp_fail("msgget", ENOENT);
 	if (semid >= 0 && semctl(semid, 0, IPC_RMID) < 0 && !gone(errno))
 		return ipcmp_fail("semctl(IPC_RMID)", errno);
 	if (msqid >= 0 && msgctl(msqid, IPC_RMID, NULL) < 0)
 		return ipcmp_fail("msgctl(IPC_RMID)", gone(errno) ? ENOENT : errno);
-	return q == OURS && semid >= 0 ? 0 : IPCMP_DAMAGED;
+	return q == IPCMP_SYSV_OURS && semid >= 0 ? 0 : IPCMP_DAMAGED;
 }
 
-/* SysV objects have no names: a queue is ours when its header record says
- * so, a set when it has our mark; either without the other, or a marked set
- * with an unreadable queue, is a damaged channel's leftover (channel ""
- * when no header names it). */
 static int chan_owns(const char *kind, const char *object, long id, char *channel, size_t size)
 {
-	key_t key = (key_t)strtoul(object, NULL, 16);
-	int q, marked;
-
-	channel[0] = '\0';
-	if (strcmp(kind, "msg") == 0) {
-		if ((q = queue_holds((int)id, NULL, channel, size)) < 0)
-			return q;
-		marked = set_is_ours(semget(key, 0, 0));
-		if (q == OTHER)         /* named: the header is ours */
-			return marked ? 1 : IPCMP_OWNS_DAMAGED;
-		channel[0] = '\0';
-		return marked ? IPCMP_OWNS_DAMAGED : 0;
-	}
-	if (strcmp(kind, "sem") != 0 || !set_is_ours((int)id))
-		return 0;
-	if ((q = queue_holds(msgget(key, 0), NULL, channel, size)) < 0)
-		return q;
-	if (q == OTHER)
-		return 1;
-	channel[0] = '\0';
-	return IPCMP_OWNS_DAMAGED;
+	return ipcmp_sysv_pair_owns(&pair, kind, object, id, channel, size);
 }
 
 /* The API map (ipcmp compare): the calls above, step by step. */

@@ -21,6 +21,7 @@
 
 #include "ipcmp.h"
 #include "ringchan.h"
+#include "sysv_pair.h"
 
 /* LOCK, ITEMS, SLOTS and GETLOCK are the protocol's LOCK (the producers'),
  * DATA, ROOM and GETLOCK (the consumers' lock) (ringchan.h); MARK holds
@@ -308,28 +309,16 @@ static int chan_close(struct ipcmp_chan *chan)
 	return rc;
 }
 
-/* A set of this backend's shape with its mark. */
-static int set_is_ours(int semid)
-{
-	struct semid_ds sds;
-
-	return semid >= 0 && semctl(semid, 0, IPC_STAT, (union semun){ .buf = &sds }) == 0 &&
-	       sds.sem_nsems == NSEMS && semctl(semid, MARK, GETVAL) == SET_MARK;
-}
-
-enum { MISSING, OURS, OTHER, UNREADABLE };
-
-/* What the segment holds: this channel (OURS), another channel (OTHER: a
- * key collision; its name in other), or no header we know (UNREADABLE:
- * foreign or corrupt). name NULL: any channel is OTHER. */
+/* What the segment holds (enum ipcmp_sysv_holds); the channel its header
+ * names in other. name NULL: any channel is IPCMP_SYSV_OTHER. */
 static int segment_holds(int shmid, const char *name, char *other, size_t size)
 {
 	const struct ipcmp_ring_hdr *h;
 	struct shmid_ds ds;
-	int rc = UNREADABLE;
+	int rc = IPCMP_SYSV_UNREADABLE;
 
 	if (shmid < 0)
-		return MISSING;
+		return IPCMP_SYSV_MISSING;
 	if (shmctl(shmid, IPC_STAT, &ds) < 0)
 		return ipcmp_fail("shmctl(IPC_STAT)", errno);
 	if ((h = shmat(shmid, NULL, SHM_RDONLY)) == (void *)-1)
@@ -337,11 +326,25 @@ static int segment_holds(int shmid, const char *name, char *other, size_t size)
 	if (ds.shm_segsz >= sizeof(*h) && h->magic == IPCMP_RING_MAGIC) {
 		snprintf(other, size, "%.*s", (int)sizeof(h->name) - 1, h->name);
 		if (ipcmp_name_check(other) == 0)
-			rc = name != NULL && strcmp(other, name) == 0 ? OURS : OTHER;
+			rc = name != NULL && strcmp(other, name) == 0 ? IPCMP_SYSV_OURS : IPCMP_SYSV_OTHER;
 	}
 	shmdt(h);
 	return rc;
 }
+
+static int segment_of(key_t key)
+{
+	return shmget(key, 0, 0);
+}
+
+static const struct ipcmp_sysv_pair pair = {
+	.kind = "shm",
+	.get = segment_of,
+	.holds = segment_holds,
+	.nsems = NSEMS,
+	.mark_sem = MARK,
+	.mark = SET_MARK,
+};
 
 /*
  * Removes the channel: its segment when it carries this channel's name (a
@@ -363,45 +366,21 @@ static int chan_unlink(const char *name)
 		return ipcmp_fail("semget", errno);
 	if ((seg = segment_holds(shmid, name, other, sizeof(other))) < 0)
 		return seg;
-	marked = set_is_ours(semid);
-	if (seg == OTHER || (seg == UNREADABLE && !marked))
+	marked = ipcmp_sysv_set_is_ours(&pair, semid);
+	if (seg == IPCMP_SYSV_OTHER || (seg == IPCMP_SYSV_UNREADABLE && !marked))
 		return -EPROTO;
-	if (seg == MISSING && !marked)
+	if (seg == IPCMP_SYSV_MISSING && !marked)
 		return ipcmp_fail("shmget", ENOENT);
 	if (shmid >= 0 && shmctl(shmid, IPC_RMID, NULL) < 0)
 		return ipcmp_fail("shmctl(IPC_RMID)", errno);
 	if (semid >= 0 && semctl(semid, 0, IPC_RMID) < 0)
 		return ipcmp_fail("semctl(IPC_RMID)", errno);
-	return seg == OURS && semid >= 0 ? 0 : IPCMP_DAMAGED;
+	return seg == IPCMP_SYSV_OURS && semid >= 0 ? 0 : IPCMP_DAMAGED;
 }
 
-/* SysV objects have no names: a segment is ours when its header says so, a
- * set when it has our mark; either without the other, or a marked set with
- * an unreadable segment, is a damaged channel's leftover (channel "" when
- * no header names it). */
 static int chan_owns(const char *kind, const char *object, long id, char *channel, size_t size)
 {
-	key_t key = (key_t)strtoul(object, NULL, 16);
-	int seg, marked;
-
-	channel[0] = '\0';
-	if (strcmp(kind, "shm") == 0) {
-		if ((seg = segment_holds((int)id, NULL, channel, size)) < 0)
-			return seg;
-		marked = set_is_ours(semget(key, 0, 0));
-		if (seg == OTHER)       /* named: the header is ours */
-			return marked ? 1 : IPCMP_OWNS_DAMAGED;
-		channel[0] = '\0';
-		return marked ? IPCMP_OWNS_DAMAGED : 0;
-	}
-	if (strcmp(kind, "sem") != 0 || !set_is_ours((int)id))
-		return 0;
-	if ((seg = segment_holds(shmget(key, 0, 0), NULL, channel, size)) < 0)
-		return seg;
-	if (seg == OTHER)
-		return 1;
-	channel[0] = '\0';
-	return IPCMP_OWNS_DAMAGED;
+	return ipcmp_sysv_pair_owns(&pair, kind, object, id, channel, size);
 }
 
 /* The API map (ipcmp compare): the calls above, step by step. */
