@@ -12,17 +12,22 @@
 #define LOAD(x)     __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
 #define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
 
-_Static_assert(sizeof(struct ipcmp_ring_hdr) == 3 * IPCMP_RING_LINE, "ring header is 3 lines");
+_Static_assert(sizeof(struct ipcmp_ring_hdr) == 5 * IPCMP_RING_LINE, "ring header is 5 lines");
 _Static_assert(offsetof(struct ipcmp_ring_hdr, head) == IPCMP_RING_LINE, "head on line 1");
 _Static_assert(offsetof(struct ipcmp_ring_hdr, tail) == 2 * IPCMP_RING_LINE, "tail on line 2");
+_Static_assert(offsetof(struct ipcmp_ring_hdr, data_waiters) == 3 * IPCMP_RING_LINE, "line 3");
+_Static_assert(offsetof(struct ipcmp_ring_hdr, room_waiters) == 4 * IPCMP_RING_LINE, "line 4");
+_Static_assert(IPCMP_RING_SLOTS_OFFSET % IPCMP_RING_LINE == 0, "slots from a line of their own");
 
 #define slot ipcmp_ring_slot
 
 _Static_assert(sizeof(struct ipcmp_ring_slot) == 32, "slot header is 32 bytes");
 
+#define SLOT_ALIGN 64               /* a cache line */
+
 static size_t slot_size(size_t msg_max)
 {
-	return sizeof(struct slot) + ((msg_max + 7) & ~(size_t)7);
+	return (sizeof(struct slot) + msg_max + SLOT_ALIGN - 1) & ~(size_t)(SLOT_ALIGN - 1);
 }
 
 struct slot *ipcmp_ring_slot_at(const struct ipcmp_ring *r, uint64_t i)
