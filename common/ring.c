@@ -177,6 +177,14 @@ static uint32_t checksum(const void *buf, size_t len, uint64_t seq)
 	return h;
 }
 
+int ipcmp_ring_fixed(const struct ipcmp_ring *r)
+{
+	struct ipcmp_ring_hdr *h = r->hdr;
+
+	return LOAD(h->magic) != IPCMP_RING_MAGIC || LOAD(h->msg_max) != r->msg_max ||
+	       LOAD(h->capacity) != r->capacity ? -EBADMSG : 0;
+}
+
 /*
  * ring_sane without a lock: head and tail move while they are read. tail
  * is read first, so head can only have grown since: tail - head is at most
@@ -187,8 +195,7 @@ int ipcmp_ring_check(const struct ipcmp_ring *r)
 	struct ipcmp_ring_hdr *h = r->hdr;
 	uint64_t head, tail;
 
-	if (LOAD(h->magic) != IPCMP_RING_MAGIC || LOAD(h->msg_max) != r->msg_max ||
-	    LOAD(h->capacity) != r->capacity)
+	if (ipcmp_ring_fixed(r) < 0)
 		return -EBADMSG;
 	tail = LOAD(h->tail);
 	head = LOAD(h->head);

@@ -138,7 +138,8 @@ ssize_t ipcmp_ring_get(const struct ipcmp_ring *r, void *buf, size_t cap);
 
 /* The parts of put and get a lock-free ring shares (common/atomicring.c). */
 struct ipcmp_ring_slot *ipcmp_ring_slot_at(const struct ipcmp_ring *r, uint64_t i);
-int ipcmp_ring_check(const struct ipcmp_ring *r);
+int ipcmp_ring_check(const struct ipcmp_ring *r);    /* ipcmp_ring_fixed, and tail - head */
+int ipcmp_ring_fixed(const struct ipcmp_ring *r);    /* magic, msg_max, capacity: line 0 only */
 void ipcmp_ring_fill(struct ipcmp_ring_slot *s, const void *buf, size_t len, int producer,
 		     uint64_t seq, int sum);
 /* Copies the message out and checks its length and checksum (not its
