@@ -287,7 +287,7 @@ Test(liveness, self_after_fork, .init = fixture_init, .fini = fixture_fini, .tim
 	cr_assert(eq(int, (int)ipcmp_self(), (int)getpid()), "ipcmp_self in the parent");
 	if ((pid = child_start(0)) == 0) {
 		pid_t grandchild;
-		int st;
+		int st = -1;
 
 		if (ipcmp_self() != getpid())
 			child_failf("ipcmp_self() %d in the child %d", (int)ipcmp_self(), (int)getpid());
