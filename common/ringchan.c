@@ -226,6 +226,9 @@ int ipcmp_ringchan_send(struct ipcmp_chan *chan, const void *buf, size_t len, in
 	struct until u = { rc->prims->clock, timeout_ms, 0, { 0, 0 } };
 	int r;
 
+	/* put reads head, the consumers' line (the check of tail - head):
+	 * fetch it while the wait runs (SysV: a system call) */
+	__builtin_prefetch(&rc->ring.hdr->head);
 	r = take_then_lock(rc, IPCMP_RING_ROOM, IPCMP_RING_LOCK, timeout_ms > 0, &u);
 	if (r < 0)
 		return r == -ETIMEDOUT && timeout_ms == 0 ? -EAGAIN : r;
@@ -289,6 +292,7 @@ ssize_t ipcmp_ringchan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int 
 	ssize_t n;
 	int r, st, moved, locked = p->take_and_lock != NULL;
 
+	__builtin_prefetch(&rc->ring.hdr->tail);   /* get reads it: see send */
 	for (int first = 1;; first = 0) {
 		if ((r = take_item(rc, locked, first, &u)) == 0) {
 			n = take_message(rc, buf, cap, &u, 1, locked);
