@@ -128,7 +128,9 @@ static int lock(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem which, struct unt
 	int32_t *holder_at = holder_of(rc, which);
 	struct until hard = { p->clock, 0, 1, { 0, 0 } };
 	struct timespec slice;
-	pid_t holder;
+	/* before the take: the first call in a process is a system call, and
+	 * between the take and the record the lock is held by nobody known */
+	pid_t holder, self = p->undo ? 0 : ipcmp_self();
 	int r;
 
 	if ((r = p->take(rc, which, NULL)) == -EAGAIN) {
@@ -146,7 +148,7 @@ static int lock(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem which, struct unt
 		}
 	}
 	if (r == 0 && !p->undo)
-		__atomic_store_n(holder_at, (int32_t)ipcmp_self(), __ATOMIC_RELEASE);
+		__atomic_store_n(holder_at, (int32_t)self, __ATOMIC_RELEASE);
 	return r;
 }
 
