@@ -433,6 +433,12 @@ static int kill_inside_lock(const struct ipcmp_ops *ops, const char *name, pid_t
 {
 	int st;
 
+	/* not in the first message: its first calls into libc resolve their
+	 * symbols (lazy binding), which under valgrind holds the lock for
+	 * milliseconds between the record's clearing and the release */
+	for (int i = 0; i < fixture_wait_ms() && __atomic_load_n(&r->sent, __ATOMIC_SEQ_CST) < 1;
+	     i++)
+		kit_sleep_us(1000);
 	while (__atomic_load_n(&r->sent, __ATOMIC_SEQ_CST) < BIG_CAP) {
 		if (kit_lock_value(ops, name) != 0)
 			continue;
@@ -452,26 +458,25 @@ static int kill_inside_lock(const struct ipcmp_ops *ops, const char *name, pid_t
 }
 
 /*
- * Who the ring says holds the producers' lock (white box: ring.h's locker).
- * SysV: nobody is recorded, the kernel gives a dead holder's lock back
- * (SEM_UNDO). POSIX: the holder's pid, which is how a waiter learns it
- * died (-ENOTRECOVERABLE). The producer was caught inside the lock during
- * its 1 MiB copy; the record is written a few instructions after the take
- * and cleared a few before the release, a window thousands of times
- * narrower than the copy.
+ * Does the ring say who held the producers' lock (white box: ring.h's
+ * locker)? SysV: nobody is recorded, the kernel gives a dead holder's
+ * lock back (SEM_UNDO): 0. POSIX: the holder's pid, which is how a waiter
+ * learns it died (-ENOTRECOVERABLE). The record is written just after the
+ * take and cleared just before the release, so a holder stopped in those
+ * few instructions (rarely, more often under valgrind) is caught without
+ * it: the caller tries again.
  */
-static void locker_assert(const struct ipcmp_ops *ops, const char *name, pid_t holder)
+static int locker_recorded(const struct ipcmp_ops *ops, const char *name, pid_t holder)
 {
 	struct ipcmp_ring_hdr *h;
 	size_t size;
-	int err = 0;
+	int err = 0, ok;
 
 	h = ringmap_open(ops, name, &size, &err);
 	cr_assert(ne(ptr, h, NULL), "%s: map the ring: %s", ops->name, strerror(-err));
-	cr_assert(eq(int, (int)h->locker, kit_is_sysv(ops) ? 0 : (int)holder),
-		  "%s: the ring's lock holder record after the holder (pid %d) died", ops->name,
-		  (int)holder);
+	ok = h->locker == (kit_is_sysv(ops) ? 0 : holder);
 	ringmap_close(ops, h, size);
+	return ok;
 }
 
 /*
@@ -507,11 +512,13 @@ BACKEND_TEST_ON(IPCMP_SUITE_LOCKED_SHM_BACKENDS, lock_holder_killed, .timeout = 
 		     i++)
 			kit_sleep_us(1000);
 		cr_assert(eq(int, r->opened, 1), "%s: the producer did not open", ops->name);
-		if (!(caught = kill_inside_lock(ops, name, prod, r)))
+		caught = kill_inside_lock(ops, name, prod, r) && locker_recorded(ops, name, prod);
+		if (!caught)
 			run_cleanup(ops, name, 0);
 	}
 	cr_assert(eq(int, caught, 1), "%s: in %d tries the producer was never caught holding "
-		  "the lock", ops->name, tries);
+		  "the lock, recorded as its holder (POSIX) or not recorded (SysV)", ops->name,
+		  tries);
 	v = kit_lock_value(ops, name);
 	q = chan_open_ok(ops, name, IPCMP_CONSUMER);
 	if (kit_is_sysv(ops))
@@ -520,7 +527,6 @@ BACKEND_TEST_ON(IPCMP_SUITE_LOCKED_SHM_BACKENDS, lock_holder_killed, .timeout = 
 	else
 		cr_assert(eq(int, v, 0), "%s: lock value %d after its holder died, want 0 (POSIX "
 			  "semaphores have no undo)", ops->name, v);
-	locker_assert(ops, name, prod);
 	/* consumers never take the producers' lock: they get everything */
 	while ((n = ipcmp_recv(q, buf, BIG_MSG, FINAL_WAIT_MS)) >= 0) {
 		cr_assert(eq(long, (long)n, (long)BIG_MSG), "%s: message %llu: length",
