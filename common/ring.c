@@ -13,17 +13,22 @@
 #define LOAD(x)     __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
 #define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
 
-_Static_assert(sizeof(struct ipcmp_ring_hdr) == 3 * IPCMP_RING_LINE, "ring header is 3 lines");
+_Static_assert(sizeof(struct ipcmp_ring_hdr) == 5 * IPCMP_RING_LINE, "ring header is 5 lines");
 _Static_assert(offsetof(struct ipcmp_ring_hdr, head) == IPCMP_RING_LINE, "head on line 1");
 _Static_assert(offsetof(struct ipcmp_ring_hdr, tail) == 2 * IPCMP_RING_LINE, "tail on line 2");
+_Static_assert(offsetof(struct ipcmp_ring_hdr, data_waiters) == 3 * IPCMP_RING_LINE, "line 3");
+_Static_assert(offsetof(struct ipcmp_ring_hdr, room_waiters) == 4 * IPCMP_RING_LINE, "line 4");
+_Static_assert(IPCMP_RING_SLOTS_OFFSET % IPCMP_RING_LINE == 0, "slots from a line of their own");
 
 #define slot ipcmp_ring_slot
 
 _Static_assert(sizeof(struct ipcmp_ring_slot) == 32, "slot header is 32 bytes");
 
+#define SLOT_ALIGN 64               /* a cache line */
+
 static size_t slot_size(size_t msg_max)
 {
-	return sizeof(struct slot) + ((msg_max + 7) & ~(size_t)7);
+	return (sizeof(struct slot) + msg_max + SLOT_ALIGN - 1) & ~(size_t)(SLOT_ALIGN - 1);
 }
 
 struct slot *ipcmp_ring_slot_at(const struct ipcmp_ring *r, uint64_t i)
@@ -170,6 +175,14 @@ static uint32_t checksum(const void *buf, size_t len, uint64_t seq)
 	return ipcmp_fnv1a(h, buf, len);
 }
 
+int ipcmp_ring_fixed(const struct ipcmp_ring *r)
+{
+	struct ipcmp_ring_hdr *h = r->hdr;
+
+	return LOAD(h->magic) != IPCMP_RING_MAGIC || LOAD(h->msg_max) != r->msg_max ||
+	       LOAD(h->capacity) != r->capacity ? -EBADMSG : 0;
+}
+
 /*
  * ring_sane without a lock: head and tail move while they are read. tail
  * is read first, so head can only have grown since: tail - head is at most
@@ -180,8 +193,7 @@ int ipcmp_ring_check(const struct ipcmp_ring *r)
 	struct ipcmp_ring_hdr *h = r->hdr;
 	uint64_t head, tail;
 
-	if (LOAD(h->magic) != IPCMP_RING_MAGIC || LOAD(h->msg_max) != r->msg_max ||
-	    LOAD(h->capacity) != r->capacity)
+	if (ipcmp_ring_fixed(r) < 0)
 		return -EBADMSG;
 	tail = LOAD(h->tail);
 	head = LOAD(h->head);

@@ -1,9 +1,12 @@
 /*
  * ring.h - the shared-memory ring both shm backends use.
  *
- * Layout: a header of three IPCMP_RING_LINE lines (identity, head, tail), the stream's state (common/stream.h: end, abort,
- * the producers registered), the sequence numbers, then `capacity` slots of
- * `slot_size` bytes, each a slot header and up to msg_max bytes of payload.
+ * Layout: a header of five IPCMP_RING_LINE lines (identity, head, tail and
+ * the two sides' futex words), the stream's state (common/stream.h: end,
+ * abort, the producers registered), the sequence numbers, then `capacity`
+ * slots of `slot_size` bytes, each a slot header and up to msg_max bytes of
+ * payload, rounded up to whole 64-byte cache lines so that a slot being
+ * filled and the one before it being read never share a line.
  * head and tail count messages taken and put since create; the slot of
  * message i is i % capacity.
  *
@@ -35,11 +38,12 @@
 #include "stream.h"
 
 #define IPCMP_RING_MAGIC   0x52434d49u    /* "IMCR" little-endian */
-#define IPCMP_RING_VERSION 3u
+#define IPCMP_RING_VERSION 4u
 #define IPCMP_RING_MSG_MAX (1u << 20)     /* largest msg_max a ring takes */
 #define IPCMP_RING_LINE 128               /* the unit of false sharing, see the header */
 
 struct ipcmp_ring_hdr {
+	/* line 0: what create writes once; every call reads it, nobody writes it */
 	uint32_t magic;            /* IPCMP_RING_MAGIC, written first by the creator */
 	uint32_t version;
 	char name[40];             /* channel name: a SysV key collision shows here */
@@ -47,22 +51,27 @@ struct ipcmp_ring_hdr {
 	uint32_t capacity;
 	uint32_t slot_size;
 	uint32_t ready;            /* written last: fields and semaphores are set up */
-	int32_t locker;            /* the producer holding the producers' lock; 0: none or unknown */
-	int32_t getlocker;         /* the consumer holding the consumers' lock; 0: likewise */
-	unsigned char pad0[IPCMP_RING_LINE - 72];
+	unsigned char pad0[IPCMP_RING_LINE - 64];
 	/*
-	 * head and tail each on a line of their own (IPCMP_RING_LINE: two
+	 * Each line below is written by one side only (IPCMP_RING_LINE: two
 	 * 64-byte lines, since x86's adjacent-line prefetcher pulls pairs), so
 	 * consumers moving head never invalidate the line producers move tail
-	 * on (false sharing). Beside each, the futex word and the count of
-	 * sleepers of the side that waits for it (posix-atomic; the locked
-	 * rings leave them 0).
+	 * on, nor a write to either the line every call reads (false sharing).
+	 * Line 1, the consumers': head, and the holder of their lock.
 	 */
 	uint64_t head;             /* messages taken */
+	int32_t getlocker;         /* the consumer holding the consumers' lock; 0: none or unknown */
+	unsigned char pad1[IPCMP_RING_LINE - 12];
+	/* line 2, the producers': tail, and the holder of their lock */
+	uint64_t tail;             /* messages put */
+	int32_t locker;            /* the producer holding the producers' lock; 0: none or unknown */
+	unsigned char pad2[IPCMP_RING_LINE - 12];
+	/* lines 3 and 4 (posix-atomic; the locked rings leave them 0): the
+	 * futex word and the count of sleepers of each side, written only when
+	 * a side sleeps or wakes a sleeper, so a busy ring only reads them */
 	uint32_t data_waiters;     /* consumers asleep on data_futex */
 	uint32_t data_futex;       /* bumped when a message or the end is published */
-	unsigned char pad1[IPCMP_RING_LINE - 16];
-	uint64_t tail;             /* messages put */
+	unsigned char pad3[IPCMP_RING_LINE - 8];
 	uint32_t room_waiters;     /* producers asleep on room_futex */
 	uint32_t room_futex;       /* bumped when a slot is freed */
 	/* A second copy of magic and name, away from the first line: a ring
@@ -70,14 +79,18 @@ struct ipcmp_ring_hdr {
 	 * from a foreign object by it (unlink: IPCMP_DAMAGED, not -EPROTO). */
 	uint32_t seal_magic;
 	char seal_name[40];
-	unsigned char pad2[IPCMP_RING_LINE - 60];
+	unsigned char pad4[IPCMP_RING_LINE - 52];
 };
 
-/* What follows the header: the stream, the sequence numbers, then the slots. */
+/* What follows the header: the stream, the sequence numbers, then the
+ * slots, from a line of their own. sent is the producers', taken the
+ * consumers': each on its own lines. */
 struct ipcmp_ring_top {
 	struct ipcmp_ring_hdr hdr;
 	struct ipcmp_stream stream;
+	_Alignas(IPCMP_RING_LINE)
 	uint64_t sent[IPCMP_STREAM_PRODUCERS];     /* next sequence number to put, per place */
+	_Alignas(IPCMP_RING_LINE)
 	uint64_t taken[IPCMP_STREAM_PRODUCERS];    /* next sequence number to get, per place */
 };
 
@@ -125,7 +138,8 @@ ssize_t ipcmp_ring_get(const struct ipcmp_ring *r, void *buf, size_t cap);
 
 /* The parts of put and get a lock-free ring shares (common/atomicring.c). */
 struct ipcmp_ring_slot *ipcmp_ring_slot_at(const struct ipcmp_ring *r, uint64_t i);
-int ipcmp_ring_check(const struct ipcmp_ring *r);
+int ipcmp_ring_check(const struct ipcmp_ring *r);    /* ipcmp_ring_fixed, and tail - head */
+int ipcmp_ring_fixed(const struct ipcmp_ring *r);    /* magic, msg_max, capacity: line 0 only */
 void ipcmp_ring_fill(struct ipcmp_ring_slot *s, const void *buf, size_t len, int producer,
 		     uint64_t seq, int sum);
 /* Copies the message out and checks its length and checksum (not its

@@ -16,6 +16,14 @@
  * LOCK_MARGIN_MS beyond the caller's deadline, since it is held for one
  * copy only, and a caller who got its message or its slot must not lose
  * it to a lock that is about to be free.
+ *
+ * The fast path: a call that finds its slot or message and the lock free
+ * reads no clock. POSIX: it tries each semaphore without waiting first (an
+ * uncontended sem_trywait and sem_post stay in user space), so it makes no
+ * system call at all; the deadline is taken only when it has to wait.
+ * SysV: every semop is a system call, so a failed try would cost one more:
+ * it waits at once, in the one semtimedop that takes the item or slot and
+ * the lock together.
  */
 #include <string.h>
 #include <unistd.h>
@@ -27,9 +35,6 @@
 #define LOCK_SLICE_MS 10
 #define LOCK_MARGIN_MS (IPCMP_TIMEOUT_MARGIN_MS / 2)
 #define ORPHAN_MS 500              /* held this long with no holder recorded: orphaned */
-
-#define LOAD(x)     __atomic_load_n(&(x), __ATOMIC_SEQ_CST)
-#define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
 
 static struct ipcmp_ringchan *ringchan(struct ipcmp_chan *chan)
 {
@@ -51,20 +56,44 @@ static int before(const struct timespec *a, const struct timespec *b)
 	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
-/* The end of the next slice: slice_ms from now, or the deadline if sooner. */
-static struct timespec slice_end(clockid_t clock, const struct timespec *deadline, int slice_ms)
+/* A call's deadline, read from the clock when the call first has to wait. */
+struct until {
+	clockid_t clock;
+	int timeout_ms;
+	int dated;                 /* 0: at is not set yet */
+	struct timespec at;
+};
+
+static const struct timespec *date(struct until *u)
+{
+	if (!u->dated) {
+		ipcmp_deadline(&u->at, u->clock, u->timeout_ms);
+		u->dated = 1;
+	}
+	return &u->at;
+}
+
+/* The end of the next slice: slice_ms from now, or the deadline if sooner
+ * (one clock read, which dates the deadline too). */
+static struct timespec slice_end(struct until *u, int slice_ms)
 {
 	struct timespec t;
 
-	ipcmp_deadline(&t, clock, slice_ms);
-	return before(deadline, &t) ? *deadline : t;
+	clock_gettime(u->clock, &t);
+	if (!u->dated) {
+		u->at = t;
+		add_ms(&u->at, u->timeout_ms);
+		u->dated = 1;
+	}
+	add_ms(&t, slice_ms);
+	return before(&u->at, &t) ? u->at : t;
 }
 
-static int passed(clockid_t clock, const struct timespec *deadline)
+static int passed(struct until *u)
 {
 	struct timespec left;
 
-	return ipcmp_remaining(deadline, clock, &left) < 0;
+	return ipcmp_remaining(date(u), u->clock, &left) < 0;
 }
 
 static int32_t *holder_of(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem lock)
@@ -73,55 +102,74 @@ static int32_t *holder_of(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem lock)
 }
 
 /*
- * A lock (the producers' or the consumers'), until deadline +
- * LOCK_MARGIN_MS. SysV: the kernel frees the lock of a holder that dies
- * (SEM_UNDO). POSIX: nothing does, so a holder records its pid, and a
- * waiter that finds it dead says the channel is broken (-ENOTRECOVERABLE)
- * at once. A holder killed between its take and its record (or between
- * clearing it and its post) leaves the lock taken with no holder: no
- * record can be made in the same step as a sem_wait. The lock is held for
- * one copy, so a waiter that finds no holder recorded for ORPHAN_MS on
- * end says -ENOTRECOVERABLE too (a live holder stopped or descheduled that
- * long in those two instructions would be taken for dead: the caller gets
- * the error, nobody gets the lock). SysV needs no such rule.
+ * A lock (the producers' or the consumers'), until the deadline +
+ * LOCK_MARGIN_MS; a free one without a clock read. SysV: the kernel frees
+ * the lock of a holder that dies (SEM_UNDO), and nothing is recorded.
+ * POSIX: nothing does, so a holder records its pid, and a waiter that
+ * finds it dead says the channel is broken (-ENOTRECOVERABLE) at once. A
+ * holder killed between its take and its record (or between clearing it
+ * and its post) leaves the lock taken with no holder: no record can be
+ * made in the same step as a sem_wait. The lock is held for one copy, so a
+ * waiter that finds no holder recorded for ORPHAN_MS on end says
+ * -ENOTRECOVERABLE too (a live holder stopped or descheduled that long in
+ * those two instructions would be taken for dead: the caller gets the
+ * error, nobody gets the lock). SysV needs no such rule.
+ *
+ * The record is on the line of the lock's side (ring.h), which that side
+ * writes anyway, and its stores are release: a release store is a plain
+ * MOV on x86, where the seq_cst store it replaces was an XCHG, a full
+ * barrier at every lock and unlock. Nothing weaker than the semaphores
+ * already give is needed: the record follows a successful take, an
+ * acquire (glibc's sem_trywait is an acquire CAS; semop, a system call),
+ * so it cannot rise above it, and the clearing precedes the post, a
+ * release (glibc's sem_post is a release add), so it cannot sink below
+ * it. Relaxed would be enough for that; release keeps the clearing after
+ * the copy on ARM, so a waiter that sees 0 sees the holder done. A waiter
+ * reads the record only after a whole slice without the lock (acquire,
+ * pairing): a stale value there could only name an earlier holder.
  */
-static int lock(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem which,
-		const struct timespec *deadline)
+static int lock(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem which, struct until *u)
 {
 	const struct ipcmp_ring_prims *p = rc->prims;
-	struct timespec hard = *deadline, slice, orphan;
 	int32_t *holder_at = holder_of(rc, which);
-	int unowned = 0, undo = p->count != NULL;     /* ringchan.h: count, the kernel's undo */
-	pid_t holder;
+	struct until hard = { p->clock, 0, 1, { 0, 0 } };
+	struct until orphan = { p->clock, ORPHAN_MS, 0, { 0, 0 } };
+	struct timespec slice;
+	/* before the take: the first call in a process is a system call, and
+	 * between the take and the record the lock is held by nobody known */
+	pid_t holder, self = p->undo ? 0 : ipcmp_self();
 	int r;
 
-	add_ms(&hard, LOCK_MARGIN_MS);
-	for (;;) {
-		slice = slice_end(p->clock, &hard, LOCK_SLICE_MS);
-		if ((r = p->take(rc, which, &slice)) == 0) {
-			STORE(*holder_at, (int32_t)getpid());
-			return 0;
+	if ((r = p->take(rc, which, NULL)) == -EAGAIN) {
+		hard.at = *date(u);
+		add_ms(&hard.at, LOCK_MARGIN_MS);
+		for (;;) {
+			slice = slice_end(&hard, LOCK_SLICE_MS);
+			if ((r = p->take(rc, which, &slice)) != -ETIMEDOUT)
+				break;
+			holder = __atomic_load_n(holder_at, __ATOMIC_ACQUIRE);
+			if (!p->undo && holder != 0 && !ipcmp_pid_alive(holder, 0))
+				return -ENOTRECOVERABLE;
+			if (holder != 0 || p->undo)
+				orphan.dated = 0;
+			else if (!orphan.dated)
+				date(&orphan);          /* no holder recorded: from now */
+			else if (passed(&orphan))
+				return -ENOTRECOVERABLE;
+			if (passed(&hard))
+				return -ETIMEDOUT;
 		}
-		if (r != -ETIMEDOUT)
-			return r;
-		holder = LOAD(*holder_at);
-		if (holder != 0 && !ipcmp_pid_alive(holder, 0))
-			return -ENOTRECOVERABLE;
-		if (holder != 0 || undo)
-			unowned = 0;
-		else if (!unowned++)
-			ipcmp_deadline(&orphan, p->clock, ORPHAN_MS);
-		else if (passed(p->clock, &orphan))
-			return -ENOTRECOVERABLE;
-		if (passed(p->clock, &hard))
-			return -ETIMEDOUT;
 	}
+	if (r == 0 && !p->undo)
+		__atomic_store_n(holder_at, (int32_t)self, __ATOMIC_RELEASE);
+	return r;
 }
 
 static int unlock_and_post(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem which,
 			   enum ipcmp_ring_sem sem)
 {
-	STORE(*holder_of(rc, which), 0);
+	if (!rc->prims->undo)        /* release: see lock() */
+		__atomic_store_n(holder_of(rc, which), 0, __ATOMIC_RELEASE);
 	return rc->prims->unlock_and_post(rc, which, sem);
 }
 
@@ -130,21 +178,23 @@ static int unlock_and_post(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem which,
  * which the kernel applies both or neither (a sleeper is woken only when
  * both can be taken), so the slot or message and the lock come together.
  * POSIX: a semaphore is one counter and there is no operation on two: take
- * one, then the other, and give the first back if the second fails.
- * 0: both are held; -errno: neither.
+ * one, then the other, and give the first back if the second fails; each
+ * tried first without waiting. wait: 0, do not wait for sem (the lock may
+ * still be waited for, to its margin). 0: both are held; -errno: neither.
  */
 static int take_then_lock(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem,
-			  enum ipcmp_ring_sem which, const struct timespec *wait,
-			  const struct timespec *deadline)
+			  enum ipcmp_ring_sem which, int wait, struct until *u)
 {
 	const struct ipcmp_ring_prims *p = rc->prims;
 	int r;
 
 	if (p->take_and_lock != NULL)
-		return p->take_and_lock(rc, sem, which, wait);
-	if ((r = p->take(rc, sem, wait)) < 0)
+		return p->take_and_lock(rc, sem, which, wait ? date(u) : NULL);
+	if ((r = p->take(rc, sem, NULL)) == -EAGAIN && wait)
+		r = p->take(rc, sem, date(u));
+	if (r < 0)
 		return r;
-	if ((r = lock(rc, which, deadline)) < 0) {
+	if ((r = lock(rc, which, u)) < 0) {
 		p->post(rc, sem);
 		return r;
 	}
@@ -188,13 +238,13 @@ int ipcmp_ringchan_leave(struct ipcmp_chan *chan, int abort)
 int ipcmp_ringchan_send(struct ipcmp_chan *chan, const void *buf, size_t len, int timeout_ms)
 {
 	struct ipcmp_ringchan *rc = ringchan(chan);
-	const struct ipcmp_ring_prims *p = rc->prims;
-	struct timespec deadline;
+	struct until u = { rc->prims->clock, timeout_ms, 0, { 0, 0 } };
 	int r;
 
-	ipcmp_deadline(&deadline, p->clock, timeout_ms);
-	r = take_then_lock(rc, IPCMP_RING_ROOM, IPCMP_RING_LOCK, timeout_ms > 0 ? &deadline : NULL,
-			   &deadline);
+	/* put reads head, the consumers' line (the check of tail - head):
+	 * fetch it while the wait runs (SysV: a system call) */
+	__builtin_prefetch(&rc->ring.hdr->head);
+	r = take_then_lock(rc, IPCMP_RING_ROOM, IPCMP_RING_LOCK, timeout_ms > 0, &u);
 	if (r < 0)
 		return r == -ETIMEDOUT && timeout_ms == 0 ? -EAGAIN : r;
 	if ((r = ipcmp_ring_put(&rc->ring, buf, len, rc->member.slot,
@@ -208,13 +258,13 @@ int ipcmp_ringchan_send(struct ipcmp_chan *chan, const void *buf, size_t len, in
 /* Under the consumers' lock, the message at head. had_item: the caller took
  * a DATA unit for it, to be given back if there is no good message. locked:
  * the caller holds the lock already. -EAGAIN: the ring is empty. */
-static ssize_t take_message(struct ipcmp_ringchan *rc, void *buf, size_t cap,
-			    const struct timespec *deadline, int had_item, int locked)
+static ssize_t take_message(struct ipcmp_ringchan *rc, void *buf, size_t cap, struct until *u,
+			    int had_item, int locked)
 {
 	ssize_t n;
 	int r;
 
-	if (!locked && (r = lock(rc, IPCMP_RING_GETLOCK, deadline)) < 0) {
+	if (!locked && (r = lock(rc, IPCMP_RING_GETLOCK, u)) < 0) {
 		if (had_item)
 			rc->prims->post(rc, IPCMP_RING_DATA);
 		return r;
@@ -230,27 +280,37 @@ static ssize_t take_message(struct ipcmp_ringchan *rc, void *buf, size_t cap,
 	return n;
 }
 
+/* A DATA unit, within the next slice (timeout 0: without waiting). SysV:
+ * and the consumers' lock, in the same semop (locked). POSIX: the first
+ * try of a call does not wait, and reads no clock. */
+static int take_item(struct ipcmp_ringchan *rc, int locked, int first, struct until *u)
+{
+	const struct ipcmp_ring_prims *p = rc->prims;
+	struct timespec slice, *wait = NULL;
+	int r;
+
+	if (!locked && first && (r = p->take(rc, IPCMP_RING_DATA, NULL)) != -EAGAIN)
+		return r;
+	if (u->timeout_ms > 0) {
+		slice = slice_end(u, SLICE_MS);
+		wait = &slice;
+	}
+	return locked ? p->take_and_lock(rc, IPCMP_RING_DATA, IPCMP_RING_GETLOCK, wait) :
+			p->take(rc, IPCMP_RING_DATA, wait);
+}
+
 ssize_t ipcmp_ringchan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int timeout_ms)
 {
 	struct ipcmp_ringchan *rc = ringchan(chan);
 	const struct ipcmp_ring_prims *p = rc->prims;
-	struct timespec deadline, slice;
+	struct until u = { p->clock, timeout_ms, 0, { 0, 0 } };
 	ssize_t n;
 	int r, st, moved, locked = p->take_and_lock != NULL;
 
-	ipcmp_deadline(&deadline, p->clock, timeout_ms);
-	for (;;) {
-		/* SysV: the item and the consumers' lock in one semop */
-		if (timeout_ms == 0) {
-			r = locked ? p->take_and_lock(rc, IPCMP_RING_DATA, IPCMP_RING_GETLOCK, NULL) :
-				     p->take(rc, IPCMP_RING_DATA, NULL);
-		} else {
-			slice = slice_end(p->clock, &deadline, SLICE_MS);
-			r = locked ? p->take_and_lock(rc, IPCMP_RING_DATA, IPCMP_RING_GETLOCK, &slice) :
-				     p->take(rc, IPCMP_RING_DATA, &slice);
-		}
-		if (r == 0) {
-			n = take_message(rc, buf, cap, &deadline, 1, locked);
+	__builtin_prefetch(&rc->ring.hdr->tail);   /* get reads it: see send */
+	for (int first = 1;; first = 0) {
+		if ((r = take_item(rc, locked, first, &u)) == 0) {
+			n = take_message(rc, buf, cap, &u, 1, locked);
 			if (n != -EAGAIN)
 				return n == -ETIMEDOUT && timeout_ms == 0 ? -EAGAIN : n;
 			/* an item and an empty ring: the token, or a stale item
@@ -267,7 +327,7 @@ ssize_t ipcmp_ringchan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int 
 			 * may have died between publishing and posting DATA) */
 			if (r == 0)
 				p->post(rc, IPCMP_RING_DATA);   /* pass the token on */
-			n = take_message(rc, buf, cap, &deadline, 0, 0);
+			n = take_message(rc, buf, cap, &u, 0, 0);
 			if (n == -EAGAIN && st == IPCMP_ABORTED)
 				chan->aborter = ipcmp_stream_aborter(rc->ring.stream);
 			return n == -EAGAIN ? st : n == -ETIMEDOUT && timeout_ms == 0 ? -EAGAIN : n;
@@ -278,7 +338,7 @@ ssize_t ipcmp_ringchan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int 
 			continue;
 		if (timeout_ms == 0)
 			return -EAGAIN;
-		if (passed(p->clock, &deadline))
+		if (passed(&u))
 			return -ETIMEDOUT;
 	}
 }

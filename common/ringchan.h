@@ -29,7 +29,9 @@ struct ipcmp_ringchan;
 struct ipcmp_ring_prims {
 	clockid_t clock;           /* the clock of the deadlines take() is given */
 	/* Waits for one unit of sem until the absolute deadline (NULL: does
-	 * not wait). 0, -EAGAIN (NULL), -ETIMEDOUT, -EIDRM (removed), -errno. */
+	 * not wait). 0, -EAGAIN (NULL), -ETIMEDOUT, -EIDRM (removed), -errno.
+	 * ringchan.c tries a lock with NULL before it reads the clock, and so
+	 * (POSIX) DATA and ROOM: best when a try costs no system call. */
 	int (*take)(struct ipcmp_ringchan *, enum ipcmp_ring_sem, const struct timespec *deadline);
 	int (*post)(struct ipcmp_ringchan *, enum ipcmp_ring_sem);
 	/* Releases lock (LOCK or GETLOCK) and posts sem (sem == lock: nothing more). */
@@ -43,6 +45,10 @@ struct ipcmp_ring_prims {
 	 * live(), the kernel's count. NULL: no undo, the registry tells. */
 	int (*count)(struct ipcmp_ringchan *, int delta);
 	int (*live)(void *ringchan);
+	/* 1: the kernel gives back the lock of a holder that dies (SysV
+	 * SEM_UNDO), so no holder is recorded in the ring. 0 (POSIX): the
+	 * holder records its pid, and a waiter checks it. */
+	int undo;
 };
 
 /* The first member of a shm backend's private state. */

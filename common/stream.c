@@ -10,6 +10,7 @@
  * only if no join or leave finished in between (the generation moved).
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,40 @@ int ipcmp_pid_alive(pid_t pid, uint64_t start)
 	if (state == 'Z' || state == 'X')
 		return 0;
 	return start == 0 || now == start;
+}
+
+/*
+ * glibc's getpid() is a system call (it stopped caching the pid in 2.25),
+ * and a POSIX ring records its lock holder's pid at every lock. The pid is
+ * cached once a process; a child of fork() forgets it (pthread_atfork),
+ * so a handle inherited over fork records the child. Relaxed: the value
+ * is this process's own, written before any other thread could need it
+ * or rewritten with the same value; the fork handler runs in the child's
+ * only thread.
+ */
+static pid_t self_pid;
+static pthread_once_t self_once = PTHREAD_ONCE_INIT;
+
+static void forget_self(void)
+{
+	__atomic_store_n(&self_pid, 0, __ATOMIC_RELAXED);
+}
+
+static void watch_forks(void)
+{
+	pthread_atfork(NULL, NULL, forget_self);
+}
+
+pid_t ipcmp_self(void)
+{
+	pid_t pid = __atomic_load_n(&self_pid, __ATOMIC_RELAXED);
+
+	if (pid == 0) {
+		pthread_once(&self_once, watch_forks);
+		pid = getpid();
+		__atomic_store_n(&self_pid, pid, __ATOMIC_RELAXED);
+	}
+	return pid;
 }
 
 static int registry_claim(struct ipcmp_stream *st, pid_t pid)

@@ -77,5 +77,7 @@ pid_t ipcmp_stream_aborter(const struct ipcmp_stream *st);
 /* 1 when the process pid (started at `start`, 0: unknown) is alive. */
 int ipcmp_pid_alive(pid_t pid, uint64_t start);
 uint64_t ipcmp_pid_start(pid_t pid);      /* 0: unknown (no /proc) */
+/* getpid(), without a system call after the first in a process. */
+pid_t ipcmp_self(void);
 
 #endif

@@ -102,6 +102,7 @@ static const struct ipcmp_ring_prims prims = {
 	.take_and_lock = NULL,
 	.count = NULL,
 	.live = NULL,
+	.undo = 0,
 };
 
 static int chan_limits(struct ipcmp_limits *lim)
@@ -288,11 +289,11 @@ static const struct ipcmp_step steps[IPCMP_STEPS] = {
 	[IPCMP_STEP_MAP] = { "mmap", "MAP_SHARED" },
 	[IPCMP_STEP_OWNS] = { "", "by name: /ipcmp.NAME.ring and its semaphores (common/names.c)" },
 	[IPCMP_STEP_JOIN] = { "", "no call: the stream word (compare-and-swap); pid and start time in the ring's registry" },
-	[IPCMP_STEP_LOCK] = { "sem_timedwait", "the producers' .lock or the consumers' .takers, after the wait for slots or items (no call takes two); the holder writes its pid in the ring" },
-	[IPCMP_STEP_ROOM] = { "sem_timedwait", "on slots" },
+	[IPCMP_STEP_LOCK] = { "sem_trywait, sem_timedwait", "the producers' .lock or the consumers' .takers, after the wait for slots or items (no call takes two); the holder writes its pid in the ring" },
+	[IPCMP_STEP_ROOM] = { "sem_trywait, sem_timedwait", "on slots: tried first without waiting (user space), then waited for" },
 	[IPCMP_STEP_PUBLISH] = { "memcpy", "into the ring, with sequence number and checksum (common/ring.c)" },
 	[IPCMP_STEP_WAKE] = { "sem_post", "lock, then items: two calls" },
-	[IPCMP_STEP_DATA] = { "sem_timedwait", "on items" },
+	[IPCMP_STEP_DATA] = { "sem_trywait, sem_timedwait", "on items: tried first without waiting (user space), then waited for" },
 	[IPCMP_STEP_END] = { "sem_post", "the stream word says ENDED; items +1 wakes a consumer" },
 	[IPCMP_STEP_ABORT] = { "sem_post", "the stream word says ABORTED; items +1" },
 	[IPCMP_STEP_DEATH] = { "open, read", "a stalled consumer reads /proc/PID/stat of each registered producer" },

@@ -700,11 +700,17 @@ static void scribble(struct scribbler *w)
 		/* mostly the header, where the indices and lengths are */
 		poke(w, kit_rand(4) ? kit_rand(KEEP) : kit_rand((unsigned)w->size), (int)kit_rand(256));
 	if (w->shm && kit_rand(4) == 0) {
-		/* the length of the slot at head, as the header was made */
-		const struct ipcmp_ring_hdr *h = (const void *)w->keep;
-		size_t at = IPCMP_RING_SLOTS_OFFSET +
-			    (size_t)(((const struct ipcmp_ring_hdr *)(void *)w->mem)->head %
-				     h->capacity) * h->slot_size + kit_rand(4);
+		/* the length of the slot at head, as the header was made (its
+		 * first line, which keep holds) */
+		uint32_t capacity, slot_size;
+		size_t at;
+
+		_Static_assert(offsetof(struct ipcmp_ring_hdr, slot_size) + 4 <= KEEP, "in keep");
+		memcpy(&capacity, w->keep + offsetof(struct ipcmp_ring_hdr, capacity), 4);
+		memcpy(&slot_size, w->keep + offsetof(struct ipcmp_ring_hdr, slot_size), 4);
+		at = IPCMP_RING_SLOTS_OFFSET +
+		     (size_t)(((const struct ipcmp_ring_hdr *)(void *)w->mem)->head % capacity) *
+		     slot_size + kit_rand(4);
 
 		if (at < w->size)
 			poke(w, at, (int)kit_rand(256));

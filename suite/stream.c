@@ -21,6 +21,7 @@
 
 #include "backends.h"
 #include "crashkit.h"
+#include "stream.h"
 
 #define MSG 64
 
@@ -270,4 +271,35 @@ Test(posix_shm, dead_lock_holder_timeout, .init = fixture_init, .fini = fixture_
 	ipcmp_abort(p);
 	chan_unlink_ok(ops, name);
 	census_assert_clean();
+}
+
+/*
+ * ipcmp_self(), the pid a POSIX ring records as its lock's holder, is
+ * cached (getpid is a system call, and a lock is taken at every message).
+ * A child of fork() is another process: once its parent has cached its
+ * own pid, the child must still get its own, or a lock it dies holding
+ * would name its parent, alive, and waiters would wait out every timeout
+ * instead of saying -ENOTRECOVERABLE. Grandchildren likewise.
+ */
+Test(liveness, self_after_fork, .init = fixture_init, .fini = fixture_fini, .timeout = 60)
+{
+	pid_t pid;
+
+	fixture_begin_probe("liveness");
+	cr_assert(eq(int, (int)ipcmp_self(), (int)getpid()), "ipcmp_self in the parent");
+	if ((pid = child_start(0)) == 0) {
+		pid_t grandchild;
+		int st = -1;
+
+		if (ipcmp_self() != getpid())
+			child_failf("ipcmp_self() %d in the child %d", (int)ipcmp_self(), (int)getpid());
+		if ((grandchild = fork()) == 0)
+			fixture_exit(ipcmp_self() == getpid() ? 0 : 3);
+		if (grandchild < 0 || waitpid(grandchild, &st, 0) != grandchild ||
+		    !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			child_failf("ipcmp_self() in the grandchild: wrong (status %d)", st);
+		child_exit();
+	}
+	child_assert_ok(pid, 0, fixture_wait_ms(), "child");
+	cr_assert(eq(int, (int)ipcmp_self(), (int)getpid()), "ipcmp_self in the parent, after");
 }

@@ -165,6 +165,7 @@ static const struct ipcmp_ring_prims prims = {
 	.take_and_lock = take_and_lock,
 	.count = count,
 	.live = live,
+	.undo = 1,
 };
 
 static int chan_limits(struct ipcmp_limits *lim)
