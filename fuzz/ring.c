@@ -1,7 +1,8 @@
 /*
  * fuzz/ring.c - libFuzzer over what ipcmp reads from untrusted bytes: a
- * shared-memory ring (header and slots: common/ring.c), channel names
- * (common/names.c) and a limits file (common/limits.c).
+ * shared-memory ring (header and slots: common/ring.c), a queue message's
+ * frame (common/frame.c), channel names (common/names.c) and a limits file
+ * (common/limits.c).
  *
  * The input is the whole mapping, copied into a heap block of exactly its
  * size, so AddressSanitizer reports any read or write past the end of
@@ -9,6 +10,7 @@
  * the fuzzer reaches put and get without guessing the magic and the name:
  *   bit 0  a valid magic, version and name ("fuzz")
  *   bits 1-3  how many put/get rounds to run on an attached ring
+ *   bit 4  puts carry a checksum
  *
  *   $ make fuzz                          (FUZZ_SECONDS=60 by default)
  *   $ build/fuzz/ring build/fuzz/crash-... (replays one input)
@@ -21,6 +23,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "frame.h"
 #include "ipcmp.h"
 #include "ring.h"
 
@@ -56,13 +59,37 @@ static void fuzz_ring(const uint8_t *data, size_t size)
 
 			if (n > (ssize_t)r.msg_max)
 				abort();   /* get claims more than the buffer holds */
-			(void)ipcmp_ring_empty(&r);
+			(void)ipcmp_ring_check(&r);
 			memset(buf, 'x', r.msg_max);
-			(void)ipcmp_ring_put(&r, buf, (i * 7) % (r.msg_max + 1));
+			(void)ipcmp_ring_put(&r, buf, (i * 7) % (r.msg_max + 1), 0, mode >> 4 & 1);
 		}
 		free(buf);
 	}
 	free(mem);
+}
+
+/* A queue message as msgrcv or mq_receive hands it over: two in a row, so
+ * the second meets the sequence numbers the first left behind. */
+static void fuzz_frame(const uint8_t *data, size_t size)
+{
+	struct ipcmp_frame_rx rx;
+	size_t half = size / 2;
+	ssize_t n;
+
+	memset(&rx, 0, sizeof(rx));
+	for (int i = 0; i < 2; i++) {
+		const uint8_t *msg = data + (i ? half : 0);
+		size_t len = i ? size - half : half;
+		unsigned char *copy = malloc(len > 0 ? len : 1);
+
+		if (copy == NULL)
+			return;
+		memcpy(copy, msg, len);
+		n = ipcmp_frame_check(&rx, copy, len);
+		if (n >= 0 && (size_t)n + IPCMP_FRAME_SIZE != len)
+			abort();   /* the payload's length must be what followed the frame */
+		free(copy);
+	}
 }
 
 static void fuzz_name(const uint8_t *data, size_t size)
@@ -101,6 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	fuzz_ring(data, size);
+	fuzz_frame(data, size);
 	fuzz_name(data, size);
 	fuzz_limit(data, size);
 	return 0;
