@@ -271,8 +271,10 @@ static ssize_t take_message(struct ipcmp_ringchan *rc, void *buf, size_t cap, st
 	}
 	n = ipcmp_ring_get(&rc->ring, buf, cap);
 	if (n >= 0) {
-		r = unlock_and_post(rc, IPCMP_RING_GETLOCK, IPCMP_RING_ROOM);
-		return r < 0 ? r : n;
+		/* the message is taken: a failed unlock must not lose it too.
+		 * The lock stays held, so the next call fails instead. */
+		unlock_and_post(rc, IPCMP_RING_GETLOCK, IPCMP_RING_ROOM);
+		return n;
 	}
 	/* corrupt: the message stays, and so does its item */
 	unlock_and_post(rc, IPCMP_RING_GETLOCK,
