@@ -255,7 +255,7 @@ static void speed_rows(enum compare_format fmt, size_t messages, int runs)
 
 	if (fmt == FMT_TEXT)
 		printf("%s; %zu messages a run, %d runs; round trip: %d x %d bytes\n"
-		       "%-10s %6s %8s %12s %12s %12s %10s\n",
+		       "%-12s %6s %8s %12s %12s %12s %10s\n",
 		       isolated ? "private IPC namespace, queue limits raised" : "host limits",
 		       messages, runs, RTT_TRIPS, RTT_BYTES, "backend", "bytes", "capacity",
 		       "msgs/s med", "min", "max", "rtt p50 us");
@@ -302,7 +302,7 @@ static void speed_rows(enum compare_format fmt, size_t messages, int runs)
 				first = 0;
 			} else if (good < runs) {
 				printf(fmt == FMT_MARKDOWN ? "| %s | %zu | %zu | %d of %d runs failed | | | |\n"
-				       : "%-10s %6zu %8zu %d of %d runs failed\n",
+				       : "%-12s %6zu %8zu %d of %d runs failed\n",
 				       ops->name, sizes[s], capacity, runs - good, runs);
 			} else {
 				char r[32] = "-";
@@ -310,7 +310,7 @@ static void speed_rows(enum compare_format fmt, size_t messages, int runs)
 				if (rtt >= 0)
 					snprintf(r, sizeof(r), "%.1f", rtt);
 				printf(fmt == FMT_MARKDOWN ? "| %s | %zu | %zu | %.0f | %.0f | %.0f | %s |\n"
-				       : "%-10s %6zu %8zu %12.0f %12.0f %12.0f %10s\n",
+				       : "%-12s %6zu %8zu %12.0f %12.0f %12.0f %10s\n",
 				       ops->name, sizes[s], capacity, v[good / 2], v[0], v[good - 1], r);
 			}
 			fflush(stdout);
