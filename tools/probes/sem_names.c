@@ -279,7 +279,9 @@ static int look_from_new_namespace(struct probe_result *r)
 		/* only this mount point private: "/" may not be a mount (a chroot) */
 		if (mount("none", "/dev/shm", "none", MS_PRIVATE, NULL) < 0 ||
 		    mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
-			return probe_skip(r, "mount tmpfs on /dev/shm: %s", probe_errno_name(errno));
+			return probe_skip(r, "needs /dev/shm to be a mount point it can make "
+					  "private (a chroot's may be a plain directory): mount: %s",
+					  probe_errno_name(errno));
 	}
 	probe_say(&r->sysv, "shm segment %s", found(shmget(seen.key, 0, 0) >= 0));
 	fd = shm_open(seen.shm, O_RDWR, 0);

@@ -117,7 +117,7 @@ int probe_exec_drops(struct probe_result *r)
 	pid_t pid = -1;
 
 	if (access(SHELL, X_OK) < 0)
-		return probe_skip(r, "no " SHELL " to exec here");
+		return probe_skip(r, "needs " SHELL " to exec: there is none here");
 	if ((id = shmget(probe_sysv_key(), PAGE, IPC_CREAT | IPC_EXCL | 0600)) < 0)
 		return -errno;
 	probe_posix_name(name, sizeof(name), "shm");
