@@ -247,7 +247,8 @@ BACKEND_TEST_ON(IPCMP_SUITE_SHM_BACKENDS, corrupt_tail)
 }
 
 /* A slot length above msg_max (the slot of the next message, right after
- * the header: slot i is at 128 + (i % capacity) * slot_size, length first). */
+ * the header: slot i is at IPCMP_RING_SLOTS_OFFSET + (i % capacity) *
+ * slot_size, length first). */
 BACKEND_TEST_ON(IPCMP_SUITE_SHM_BACKENDS, corrupt_slot_length)
 {
 	const char *name = fixture_name();
