@@ -229,7 +229,6 @@ static int claim(const struct ipcmp_ring *r, uint64_t *side, uint32_t offset, ui
 
 int ipcmp_atomicring_join(struct ipcmp_atomicring *ar, int producer)
 {
-	ar->self = getpid();
 	return producer ? ipcmp_stream_join(ar->ring.stream, &ar->member) : 0;
 }
 
@@ -451,6 +450,7 @@ ssize_t ipcmp_atomicring_recv(struct ipcmp_chan *chan, void *buf, size_t cap, in
 	struct ipcmp_ring_hdr *h = r->hdr;
 	struct timespec deadline = UNDATED, left;
 	struct look l = { r, 0 };
+	pid_t self = ipcmp_self();     /* what a claimed slot records: this process, after a fork too */
 	int rc, st, moved, tries = 0, idle = 0;
 	ssize_t n;
 
@@ -466,7 +466,7 @@ ssize_t ipcmp_atomicring_recv(struct ipcmp_chan *chan, void *buf, size_t cap, in
 	if ((rc = ipcmp_ring_fixed(r)) < 0)
 		return rc;
 	for (;;) {
-		if ((n = get(r, ar->self, buf, cap)) != -EAGAIN)
+		if ((n = get(r, self, buf, cap)) != -EAGAIN)
 			return n;
 		if (++tries < SPIN_TRIES) {
 			cpu_relax();
@@ -486,7 +486,7 @@ ssize_t ipcmp_atomicring_recv(struct ipcmp_chan *chan, void *buf, size_t cap, in
 		if (st == IPCMP_EOS || st == IPCMP_ABORTED) {
 			/* over: what was published first comes first (the end
 			 * is decided after the last publish, so it shows now) */
-			if ((n = get(r, ar->self, buf, cap)) != -EAGAIN)
+			if ((n = get(r, self, buf, cap)) != -EAGAIN)
 				return n;
 			if (st == IPCMP_ABORTED)
 				chan->aborter = ipcmp_stream_aborter(r->stream);

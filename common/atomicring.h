@@ -21,11 +21,6 @@
 struct ipcmp_atomicring {
 	struct ipcmp_ring ring;            /* ring.hdr NULL: not mapped */
 	struct ipcmp_stream_member member; /* a producer's place in the stream */
-	pid_t self;                        /* getpid() at create or open: what a
-					      consumer records in a slot it claims
-					      (getpid is a system call; a handle
-					      inherited over fork names the parent,
-					      who then looks alive: slots wait) */
 };
 
 /* The last step of create and open (a producer joins the stream). */
