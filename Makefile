@@ -141,7 +141,7 @@ bench: $(BUILD)/ipcmp
 	$(BUILD)/ipcmp bench --svg $(BUILD)/bench.svg $(BENCH_FLAGS)
 
 # Producers and consumers SIGKILLed and restarted, checked message by
-# message: about 10 s here, not part of `make test`. SOAK_FLAGS: --seed S, ...
+# message: about 5 s here, not part of `make test`. SOAK_FLAGS: --seed S, ...
 .PHONY: soak
 soak: $(BUILD)/ipcmp
 	$(BUILD)/ipcmp soak $(SOAK_FLAGS)
