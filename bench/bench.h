@@ -178,6 +178,9 @@ struct bench_result {
 	int reps;                  /* samples taken */
 	double mps[3], mbps[3];    /* messages/s and MB/s: median, min, max */
 	double p50[3], p99[3];     /* round trip ns: median, min, max */
+	double x_raw[3];           /* backends: their figure over their raw loop's, taken
+				    * in each repetition (the two ran side by side):
+				    * median, min, max; 0: no pair */
 	double sample[BENCH_REPS_MAX][2];  /* stream: messages/s; round trip: p50, p99 */
 };
 

@@ -68,8 +68,19 @@ static double ratio(const struct bench_report *rep, const struct bench_result *r
 
 	if (to == NULL || strcmp(to, r->name) == 0)
 		return 0;
+	if (r->raw != NULL && strcmp(to, r->raw) == 0)
+		return r->x_raw[0];    /* paired repetition by repetition (run.c) */
 	o = bench_find(rep, to, r->mode, r->size);
 	return figure(o) > 0 && figure(r) > 0 ? figure(r) / figure(o) : 0;
+}
+
+/* "0.91 [0.85, 0.97]": a backend's ratio to its raw loop, median [min, max]. */
+static void x_raw_text(char *buf, size_t size, const struct bench_result *r)
+{
+	if (r->x_raw[0] <= 0)
+		snprintf(buf, size, "-");
+	else
+		snprintf(buf, size, "%.2f [%.2f, %.2f]", r->x_raw[0], r->x_raw[1], r->x_raw[2]);
 }
 
 static const char *const stream_refs[] = { "pipe", "memcpy" };
@@ -120,21 +131,21 @@ static void print_stream(const struct bench_report *rep, size_t size, FILE *f)
 		return;
 	size_text(st, sizeof(st), size);
 	fprintf(f, "\none-way throughput, %s messages (ratios of messages/s: above 1 is faster)\n", st);
-	fprintf(f, "%-13s %-8s %4s  %-26s %9s  %7s %7s %7s\n", "case", "kind", "cap",
-		"messages/s [min, max]", "MB/s", "x raw", "x pipe", "x memcpy");
+	fprintf(f, "%-13s %-8s %4s  %-26s %9s  %-18s %7s %7s\n", "case", "kind", "cap",
+		"messages/s [min, max]", "MB/s", "x raw [min, max]", "x pipe", "x memcpy");
 	for (size_t i = 0; i < rep->n; i++) {
 		const struct bench_result *r = &rep->r[i];
-		char m[3][16], mps[64], x[3][16], cap[24];
+		char m[3][16], mps[64], x[3][32], cap[24];
 
 		if (r->mode != BENCH_STREAM || r->size != size || r->reps == 0)
 			continue;
 		for (int j = 0; j < 3; j++)
 			human(m[j], sizeof(m[j]), r->mps[j]);
 		snprintf(mps, sizeof(mps), "%s [%s, %s]", m[0], m[1], m[2]);
-		ratio_text(x[0], sizeof(x[0]), ratio(rep, r, r->raw));
+		x_raw_text(x[0], sizeof(x[0]), r);
 		for (int j = 0; j < 2; j++)
 			ratio_text(x[j + 1], sizeof(x[j + 1]), ratio(rep, r, stream_refs[j]));
-		fprintf(f, "%-13s %-8s %4s  %-26s %9.1f  %7s %7s %7s\n", r->name, r->kind,
+		fprintf(f, "%-13s %-8s %4s  %-26s %9.1f  %-18s %7s %7s\n", r->name, r->kind,
 			cap_text(cap, sizeof(cap), r), mps, r->mbps[0], x[0], x[1], x[2]);
 	}
 }
@@ -145,11 +156,12 @@ static void print_rtt(const struct bench_report *rep, FILE *f)
 		return;
 	fprintf(f, "\nround trip, %d B (microseconds; ratios of p50 times: below 1 is faster)\n",
 		BENCH_RTT_SIZE);
-	fprintf(f, "%-13s %-8s %4s  %-24s %-24s %6s %6s %7s %7s\n", "case", "kind", "cap",
-		"p50 [min, max]", "p99 [min, max]", "x raw", "x pipe", "x futex", "x line");
+	fprintf(f, "%-13s %-8s %4s  %-24s %-24s %-18s %6s %7s %7s\n", "case", "kind", "cap",
+		"p50 [min, max]", "p99 [min, max]", "x raw [min, max]", "x pipe", "x futex",
+		"x line");
 	for (size_t i = 0; i < rep->n; i++) {
 		const struct bench_result *r = &rep->r[i];
-		char p50[40], p99[40], x[4][16], cap[24];
+		char p50[40], p99[40], x[4][32], cap[24];
 
 		if (r->mode != BENCH_ROUNDTRIP || r->reps == 0)
 			continue;
@@ -157,10 +169,10 @@ static void print_rtt(const struct bench_report *rep, FILE *f)
 			 r->p50[2] / 1e3);
 		snprintf(p99, sizeof(p99), "%.2f [%.2f, %.2f]", r->p99[0] / 1e3, r->p99[1] / 1e3,
 			 r->p99[2] / 1e3);
-		ratio_text(x[0], sizeof(x[0]), ratio(rep, r, r->raw));
+		x_raw_text(x[0], sizeof(x[0]), r);
 		for (int j = 0; j < 3; j++)
 			ratio_text(x[j + 1], sizeof(x[j + 1]), ratio(rep, r, rtt_refs[j]));
-		fprintf(f, "%-13s %-8s %4s  %-24s %-24s %6s %6s %7s %7s\n", r->name, r->kind,
+		fprintf(f, "%-13s %-8s %4s  %-24s %-24s %-18s %6s %7s %7s\n", r->name, r->kind,
 			cap_text(cap, sizeof(cap), r), p50, p99, x[0], x[1], x[2], x[3]);
 	}
 }
@@ -198,8 +210,10 @@ void bench_print_table(const struct bench_report *rep, FILE *f)
 {
 	print_header(rep, f);
 	print_body(rep, f);
-	fprintf(f, "\nraw: the plain loop over the same family's calls (bench/raw_*.c); line: the\n"
-		   "cache-line ping-pong; cap: messages in flight the transport was made for.\n");
+	fprintf(f, "\nraw: the plain loop over the same family's calls (bench/raw_*.c), run beside\n"
+		   "the backend in each repetition, x raw the median [min, max] of the\n"
+		   "repetitions' ratios; line: the cache-line ping-pong; cap: messages in\n"
+		   "flight the transport was made for.\n");
 }
 
 static void json_string(FILE *f, const char *s)
@@ -279,6 +293,8 @@ void bench_print_json(const struct bench_report *rep, FILE *f)
 			const char *const *refs = r->mode == BENCH_STREAM ? stream_refs : rtt_refs;
 			int nrefs = r->mode == BENCH_STREAM ? 2 : 3;
 
+			if (r->x_raw[0] > 0)
+				json_triple(f, "x_raw", r->x_raw);
 			fprintf(f, ", \"ratio\": {\"raw\": ");
 			json_ratio(f, ratio(rep, r, r->raw));
 			for (int j = 0; j < nrefs; j++) {
@@ -351,7 +367,9 @@ void bench_print_markdown(const struct bench_report *rep, const char *svg, const
 	fprintf(f, "```\n\n"
 		   "How to read it: a backend's `x raw` is its messages/s over those of the\n"
 		   "plain loop over the same calls (bench/raw_*.c): what the channel's protocol\n"
-		   "costs. `x pipe` puts every case beside a pipe. memcpy is the copy ceiling of\n"
+		   "costs. The two run side by side in every repetition, in turns first, and\n"
+		   "`x raw` is the median [min, max] of the repetitions' ratios. `x pipe` puts\n"
+		   "every case beside a pipe (medians over medians). memcpy is the copy ceiling of\n"
 		   "one CPU; the futex round trip is the floor of any handoff where the other\n"
 		   "side sleeps in the kernel, the cache-line ping-pong the floor of any handoff\n"
 		   "through shared memory.\n");

@@ -6,7 +6,12 @@
  * raw calls, and the baselines and floors run in one process, one case
  * after the other, and the whole list is repeated: repetition k of every
  * case runs before repetition k+1 of any, so a slow minute of the machine
- * spreads over all cases instead of landing on one.
+ * spreads over all cases instead of landing on one. A backend and its raw
+ * loop run one right after the other, the backend first in odd
+ * repetitions and the loop first in even ones, and a backend's ratio to
+ * its loop is the median of the ratios of each repetition: on a machine
+ * whose speed drifts (a VM with neighbours), a pair run seconds apart
+ * sees the same machine, where medians taken over the whole run may not.
  *
  * Capacity: every transport is made for BENCH_CAPACITY messages in flight.
  * Where the kernel's limits refuse that for a size (the queue backends:
@@ -298,6 +303,42 @@ static bench_fn *fn_of(const char *name)
 	return NULL;
 }
 
+/* The index of the case that runs at position i of repetition k: a
+ * backend and its raw loop (next to it in the plan) swap places every
+ * other repetition. */
+static size_t run_order(const struct bench_report *rep, int k, size_t i)
+{
+	const struct bench_result *r = rep->r;
+
+	if (k % 2 == 0)
+		return i;
+	if (i + 1 < rep->n && r[i].raw != NULL && strcmp(r[i].raw, r[i + 1].name) == 0 &&
+	    r[i].mode == r[i + 1].mode && r[i].size == r[i + 1].size)
+		return i + 1;
+	if (i > 0 && r[i - 1].raw != NULL && strcmp(r[i - 1].raw, r[i].name) == 0 &&
+	    r[i - 1].mode == r[i].mode && r[i - 1].size == r[i].size)
+		return i - 1;
+	return i;
+}
+
+/* A backend's ratio to its raw loop, repetition by repetition (x_raw). */
+static void pair_ratios(struct bench_report *rep, struct bench_result *r)
+{
+	const struct bench_result *raw;
+	double v[BENCH_REPS_MAX];
+
+	if (r->raw == NULL || r->error[0] != '\0' ||
+	    (raw = bench_find(rep, r->raw, r->mode, r->size)) == NULL || raw->error[0] != '\0' ||
+	    raw->reps != r->reps || r->reps == 0)
+		return;
+	for (int k = 0; k < r->reps; k++) {
+		if (r->sample[k][0] <= 0 || raw->sample[k][0] <= 0)
+			return;
+		v[k] = r->sample[k][0] / raw->sample[k][0];
+	}
+	summarize(r->x_raw, v, r->reps);
+}
+
 int bench_run(const struct bench_options *o, struct bench_report *rep)
 {
 	struct entry e[32];
@@ -318,7 +359,7 @@ int bench_run(const struct bench_options *o, struct bench_report *rep)
 	total = rep->n * (size_t)o->reps;
 	for (int k = 0; k < o->reps; k++) {
 		for (size_t i = 0; i < rep->n; i++) {
-			struct bench_result *r = &rep->r[i];
+			struct bench_result *r = &rep->r[run_order(rep, k, i)];
 			struct bench_sample s = { 0 };
 			struct bench_case c = {
 				.name = r->name, .mode = r->mode, .size = r->size,
@@ -378,5 +419,7 @@ int bench_run(const struct bench_options *o, struct bench_report *rep)
 			summarize(r->p99, v, r->reps);
 		}
 	}
+	for (size_t i = 0; i < rep->n; i++)
+		pair_ratios(rep, &rep->r[i]);
 	return rep->failed ? -1 : 0;
 }

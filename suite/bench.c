@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
 #include <errno.h>
+#include <math.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,6 +224,11 @@ Test(bench, check_catches_damage, .init = fixture_init, .fini = fixture_fini, .t
 	census_assert_clean();
 }
 
+static int same(double a, double b)
+{
+	return fabs(a - b) <= 1e-9 * fabs(b);
+}
+
 /* The whole plan, tiny: fitted capacities, interleaving, every report. */
 Test(bench, plan_and_reports, .init = fixture_init, .fini = fixture_fini, .timeout = 240)
 {
@@ -242,6 +248,22 @@ Test(bench, plan_and_reports, .init = fixture_init, .fini = fixture_fini, .timeo
 			  rep.r[i].reps, rep.r[i].skipped);
 	cr_assert(ne(ptr, (void *)bench_find(&rep, "raw-sysv-shm", BENCH_STREAM, 1000), NULL),
 		  "no raw-sysv-shm at 1000 B");
+	/* x raw: the median (of two: their mean), min and max of the ratios
+	 * taken repetition by repetition, not a ratio of medians */
+	for (size_t i = 0; i < rep.n; i++) {
+		const struct bench_result *r = &rep.r[i], *raw;
+		double x0, x1;
+
+		if (r->raw == NULL || r->reps == 0 ||
+		    (raw = bench_find(&rep, r->raw, r->mode, r->size)) == NULL || raw->reps == 0)
+			continue;
+		x0 = r->sample[0][0] / raw->sample[0][0];
+		x1 = r->sample[1][0] / raw->sample[1][0];
+		cr_assert(same(r->x_raw[0], (x0 + x1) / 2) && same(r->x_raw[1], fmin(x0, x1)) &&
+			  same(r->x_raw[2], fmax(x0, x1)),
+			  "%s %zu B: x raw %g [%g, %g], the repetitions' ratios %g and %g", r->name,
+			  r->size, r->x_raw[0], r->x_raw[1], r->x_raw[2], x0, x1);
+	}
 	f = open_memstream(&text, &len);
 	bench_print_table(&rep, f);
 	bench_print_json(&rep, f);
