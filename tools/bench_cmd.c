@@ -8,9 +8,11 @@
  * limits are raised so that every backend carries every size with the same
  * capacity: kernel.msgmax, kernel.msgmnb, fs.mqueue.msg_max and
  * fs.mqueue.msgsize_max are per namespace, and the host's are not touched.
- * RLIMIT_MSGQUEUE is not per namespace and binds root too without
- * CAP_SYS_RESOURCE; where it forbids a capacity, the report says so. Not as
- * root, the host's limits apply, and the report prints them.
+ * RLIMIT_MSGQUEUE is not per namespace: it is the process's own ceiling on
+ * the bytes of the POSIX queues its user holds, and root (with
+ * CAP_SYS_RESOURCE) raises it for this process alone; where it still
+ * forbids a capacity, the report says so. Not as root, the host's limits
+ * apply, and the report prints them.
  *
  * A census of the IPC objects before and after the run must match: a run
  * that leaves an object behind fails, as does any case that fails.
@@ -67,6 +69,28 @@ static int write_sysctl(const char *path, size_t value)
 	return rc;
 }
 
+/* RLIMIT_MSGQUEUE: room for the queues of a round trip (two channels, or
+ * two raw queues) of BENCH_CAPACITY messages of the largest size, each
+ * message with its frame and the kernel's bookkeeping (under 4 KiB). */
+static void raise_rlimit_msgqueue(size_t max_size, char *why, size_t size)
+{
+	rlim_t need = (rlim_t)4 * BENCH_CAPACITY * (max_size + 4096);
+	struct rlimit rl;
+	size_t len = strlen(why);
+
+	if (getrlimit(RLIMIT_MSGQUEUE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = need;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
+		rl.rlim_max = need;
+	if (setrlimit(RLIMIT_MSGQUEUE, &rl) < 0)
+		snprintf(why + len, size - len, "; could not raise RLIMIT_MSGQUEUE: %s",
+			 strerror(errno));
+	else
+		snprintf(why + len, size - len, ", RLIMIT_MSGQUEUE raised for this run");
+}
+
 /* The limits a run needs: queues that hold BENCH_CAPACITY messages of the
  * largest size, plus a channel's header (sysv-msg: 64 bytes); each message
  * also carries its frame (common/frame.h), which the 64 and 4096 cover. */
@@ -95,6 +119,7 @@ static void raise_limits(size_t max_size, char *why, size_t size)
 				 strerror(-rc));
 		}
 	}
+	raise_rlimit_msgqueue(max_size, why, size);
 }
 
 /* Private IPC and mount namespaces, raised limits, a private /dev/shm.
