@@ -191,6 +191,23 @@ int ipcmp_read_limit(const char *path, size_t *val);
 /* clock.c: deadlines for the bounded waits. */
 void ipcmp_deadline(struct timespec *abs, clockid_t clock, int timeout_ms);
 int ipcmp_remaining(const struct timespec *abs, clockid_t clock, struct timespec *left);
+
+/* A call's deadline, timeout_ms from when the call first has to wait (its
+ * first clock read); until then, dated is 0. */
+struct ipcmp_until {
+	clockid_t clock;
+	int timeout_ms;
+	int dated;
+	struct timespec at;
+};
+#define IPCMP_UNTIL(clock, timeout_ms) { (clock), (timeout_ms), 0, { 0, 0 } }
+const struct timespec *ipcmp_until_date(struct ipcmp_until *);     /* the deadline */
+/* The end of the next slice: slice_ms from now, or the deadline if sooner
+ * (one clock read, which dates the deadline too). */
+struct timespec ipcmp_until_slice(struct ipcmp_until *, int slice_ms);
+int ipcmp_until_passed(struct ipcmp_until *);
+/* Dates the deadline ms after from. */
+void ipcmp_until_extend(struct ipcmp_until *, const struct timespec *from, int ms);
 void ipcmp_sleep(const struct timespec *t);   /* all of t, across signal handlers */
 
 const char *ipcmp_strerror(int negative_errno);   /* strerror plus our own codes */

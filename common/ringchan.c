@@ -41,61 +41,6 @@ static struct ipcmp_ringchan *ringchan(struct ipcmp_chan *chan)
 	return (struct ipcmp_ringchan *)chan->priv;
 }
 
-static void add_ms(struct timespec *t, int ms)
-{
-	t->tv_sec += ms / 1000;
-	t->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (t->tv_nsec >= 1000000000L) {
-		t->tv_sec++;
-		t->tv_nsec -= 1000000000L;
-	}
-}
-
-static int before(const struct timespec *a, const struct timespec *b)
-{
-	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
-}
-
-/* A call's deadline, read from the clock when the call first has to wait. */
-struct until {
-	clockid_t clock;
-	int timeout_ms;
-	int dated;                 /* 0: at is not set yet */
-	struct timespec at;
-};
-
-static const struct timespec *date(struct until *u)
-{
-	if (!u->dated) {
-		ipcmp_deadline(&u->at, u->clock, u->timeout_ms);
-		u->dated = 1;
-	}
-	return &u->at;
-}
-
-/* The end of the next slice: slice_ms from now, or the deadline if sooner
- * (one clock read, which dates the deadline too). */
-static struct timespec slice_end(struct until *u, int slice_ms)
-{
-	struct timespec t;
-
-	clock_gettime(u->clock, &t);
-	if (!u->dated) {
-		u->at = t;
-		add_ms(&u->at, u->timeout_ms);
-		u->dated = 1;
-	}
-	add_ms(&t, slice_ms);
-	return before(&u->at, &t) ? u->at : t;
-}
-
-static int passed(struct until *u)
-{
-	struct timespec left;
-
-	return ipcmp_remaining(date(u), u->clock, &left) < 0;
-}
-
 static int32_t *holder_of(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem lock)
 {
 	return lock == IPCMP_RING_LOCK ? &rc->ring.hdr->locker : &rc->ring.hdr->getlocker;
@@ -128,12 +73,12 @@ static int32_t *holder_of(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem lock)
  * reads the record only after a whole slice without the lock (acquire,
  * pairing): a stale value there could only name an earlier holder.
  */
-static int lock(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem which, struct until *u)
+static int lock(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem which, struct ipcmp_until *u)
 {
 	const struct ipcmp_ring_prims *p = rc->prims;
 	int32_t *holder_at = holder_of(rc, which);
-	struct until hard = { p->clock, 0, 1, { 0, 0 } };
-	struct until orphan = { p->clock, ORPHAN_MS, 0, { 0, 0 } };
+	struct ipcmp_until hard = IPCMP_UNTIL(p->clock, 0);
+	struct ipcmp_until orphan = IPCMP_UNTIL(p->clock, ORPHAN_MS);
 	struct timespec slice;
 	/* before the take: the first call in a process is a system call, and
 	 * between the take and the record the lock is held by nobody known */
@@ -141,10 +86,9 @@ static int lock(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem which, struct unt
 	int r;
 
 	if ((r = p->take(rc, which, NULL)) == -EAGAIN) {
-		hard.at = *date(u);
-		add_ms(&hard.at, LOCK_MARGIN_MS);
+		ipcmp_until_extend(&hard, ipcmp_until_date(u), LOCK_MARGIN_MS);
 		for (;;) {
-			slice = slice_end(&hard, LOCK_SLICE_MS);
+			slice = ipcmp_until_slice(&hard, LOCK_SLICE_MS);
 			if ((r = p->take(rc, which, &slice)) != -ETIMEDOUT)
 				break;
 			holder = __atomic_load_n(holder_at, __ATOMIC_ACQUIRE);
@@ -153,10 +97,10 @@ static int lock(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem which, struct unt
 			if (holder != 0 || p->undo)
 				orphan.dated = 0;
 			else if (!orphan.dated)
-				date(&orphan);          /* no holder recorded: from now */
-			else if (passed(&orphan))
+				ipcmp_until_date(&orphan);          /* no holder recorded: from now */
+			else if (ipcmp_until_passed(&orphan))
 				return -ENOTRECOVERABLE;
-			if (passed(&hard))
+			if (ipcmp_until_passed(&hard))
 				return -ETIMEDOUT;
 		}
 	}
@@ -183,15 +127,15 @@ static int unlock_and_post(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem which,
  * still be waited for, to its margin). 0: both are held; -errno: neither.
  */
 static int take_then_lock(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem,
-			  enum ipcmp_ring_sem which, int wait, struct until *u)
+			  enum ipcmp_ring_sem which, int wait, struct ipcmp_until *u)
 {
 	const struct ipcmp_ring_prims *p = rc->prims;
 	int r;
 
 	if (p->take_and_lock != NULL)
-		return p->take_and_lock(rc, sem, which, wait ? date(u) : NULL);
+		return p->take_and_lock(rc, sem, which, wait ? ipcmp_until_date(u) : NULL);
 	if ((r = p->take(rc, sem, NULL)) == -EAGAIN && wait)
-		r = p->take(rc, sem, date(u));
+		r = p->take(rc, sem, ipcmp_until_date(u));
 	if (r < 0)
 		return r;
 	if ((r = lock(rc, which, u)) < 0) {
@@ -238,7 +182,7 @@ int ipcmp_ringchan_leave(struct ipcmp_chan *chan, int abort)
 int ipcmp_ringchan_send(struct ipcmp_chan *chan, const void *buf, size_t len, int timeout_ms)
 {
 	struct ipcmp_ringchan *rc = ringchan(chan);
-	struct until u = { rc->prims->clock, timeout_ms, 0, { 0, 0 } };
+	struct ipcmp_until u = IPCMP_UNTIL(rc->prims->clock, timeout_ms);
 	int r;
 
 	/* put reads head, the consumers' line (the check of tail - head):
@@ -258,7 +202,7 @@ int ipcmp_ringchan_send(struct ipcmp_chan *chan, const void *buf, size_t len, in
 /* Under the consumers' lock, the message at head. had_item: the caller took
  * a DATA unit for it, to be given back if there is no good message. locked:
  * the caller holds the lock already. -EAGAIN: the ring is empty. */
-static ssize_t take_message(struct ipcmp_ringchan *rc, void *buf, size_t cap, struct until *u,
+static ssize_t take_message(struct ipcmp_ringchan *rc, void *buf, size_t cap, struct ipcmp_until *u,
 			    int had_item, int locked)
 {
 	ssize_t n;
@@ -285,7 +229,7 @@ static ssize_t take_message(struct ipcmp_ringchan *rc, void *buf, size_t cap, st
 /* A DATA unit, within the next slice (timeout 0: without waiting). SysV:
  * and the consumers' lock, in the same semop (locked). POSIX: the first
  * try of a call does not wait, and reads no clock. */
-static int take_item(struct ipcmp_ringchan *rc, int locked, int first, struct until *u)
+static int take_item(struct ipcmp_ringchan *rc, int locked, int first, struct ipcmp_until *u)
 {
 	const struct ipcmp_ring_prims *p = rc->prims;
 	struct timespec slice, *wait = NULL;
@@ -294,7 +238,7 @@ static int take_item(struct ipcmp_ringchan *rc, int locked, int first, struct un
 	if (!locked && first && (r = p->take(rc, IPCMP_RING_DATA, NULL)) != -EAGAIN)
 		return r;
 	if (u->timeout_ms > 0) {
-		slice = slice_end(u, SLICE_MS);
+		slice = ipcmp_until_slice(u, SLICE_MS);
 		wait = &slice;
 	}
 	return locked ? p->take_and_lock(rc, IPCMP_RING_DATA, IPCMP_RING_GETLOCK, wait) :
@@ -305,7 +249,7 @@ ssize_t ipcmp_ringchan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int 
 {
 	struct ipcmp_ringchan *rc = ringchan(chan);
 	const struct ipcmp_ring_prims *p = rc->prims;
-	struct until u = { p->clock, timeout_ms, 0, { 0, 0 } };
+	struct ipcmp_until u = IPCMP_UNTIL(p->clock, timeout_ms);
 	ssize_t n;
 	int r, st, moved, locked = p->take_and_lock != NULL;
 
@@ -340,7 +284,7 @@ ssize_t ipcmp_ringchan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int 
 			continue;
 		if (timeout_ms == 0)
 			return -EAGAIN;
-		if (passed(&u))
+		if (ipcmp_until_passed(&u))
 			return -ETIMEDOUT;
 	}
 }
