@@ -95,3 +95,11 @@ void ipcmp_sleep(const struct timespec *t)
 	while (nanosleep(&left, &left) < 0 && errno == EINTR)
 		;
 }
+
+int ipcmp_try_first(unsigned *pause)
+{
+	if (*pause == 0)
+		return 1;
+	--*pause;
+	return 0;
+}

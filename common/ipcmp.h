@@ -208,6 +208,17 @@ struct timespec ipcmp_until_slice(struct ipcmp_until *, int slice_ms);
 int ipcmp_until_passed(struct ipcmp_until *);
 /* Dates the deadline ms after from. */
 void ipcmp_until_extend(struct ipcmp_until *, const struct timespec *from, int ms);
+
+/*
+ * Whether a call tries without waiting first, where a try is a system call
+ * (semop with IPC_NOWAIT, mq_timedsend with a past deadline): a try that
+ * succeeds reads no clock and gives the kernel no timeout to arm; one that
+ * fails is a call more, so after it the caller sets *pause to
+ * IPCMP_TRY_PAUSE and the next that many calls wait at once. A side that
+ * waits on every message pays one failed try in IPCMP_TRY_PAUSE + 1.
+ */
+#define IPCMP_TRY_PAUSE 16
+int ipcmp_try_first(unsigned *pause);
 void ipcmp_sleep(const struct timespec *t);   /* all of t, across signal handlers */
 
 const char *ipcmp_strerror(int negative_errno);   /* strerror plus our own codes */

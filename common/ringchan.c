@@ -21,9 +21,11 @@
  * reads no clock. POSIX: it tries each semaphore without waiting first (an
  * uncontended sem_trywait and sem_post stay in user space), so it makes no
  * system call at all; the deadline is taken only when it has to wait.
- * SysV: every semop is a system call, so a failed try would cost one more:
- * it waits at once, in the one semtimedop that takes the item or slot and
- * the lock together.
+ * SysV: it tries the one semop that takes the item or slot and the lock
+ * together with IPC_NOWAIT, which gives the kernel no timeout to arm (a
+ * semtimedop with one reads the clock and converts it, even when it need
+ * not sleep); every semop is a system call, so after a failed try the
+ * next calls wait at once for a while (ipcmp_try_first).
  */
 #include <string.h>
 #include <unistd.h>
@@ -132,8 +134,14 @@ static int take_then_lock(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem sem,
 	const struct ipcmp_ring_prims *p = rc->prims;
 	int r;
 
-	if (p->take_and_lock != NULL)
-		return p->take_and_lock(rc, sem, which, wait ? ipcmp_until_date(u) : NULL);
+	if (p->take_and_lock != NULL) {
+		if (!wait || ipcmp_try_first(&rc->send_pause)) {
+			if ((r = p->take_and_lock(rc, sem, which, NULL)) != -EAGAIN || !wait)
+				return r;
+			rc->send_pause = IPCMP_TRY_PAUSE;
+		}
+		return p->take_and_lock(rc, sem, which, ipcmp_until_date(u));
+	}
 	if ((r = p->take(rc, sem, NULL)) == -EAGAIN && wait)
 		r = p->take(rc, sem, ipcmp_until_date(u));
 	if (r < 0)
@@ -227,8 +235,8 @@ static ssize_t take_message(struct ipcmp_ringchan *rc, void *buf, size_t cap, st
 }
 
 /* A DATA unit, within the next slice (timeout 0: without waiting). SysV:
- * and the consumers' lock, in the same semop (locked). POSIX: the first
- * try of a call does not wait, and reads no clock. */
+ * and the consumers' lock, in the same semop (locked). The first try of a
+ * call does not wait, and reads no clock (SysV: unless paused). */
 static int take_item(struct ipcmp_ringchan *rc, int locked, int first, struct ipcmp_until *u)
 {
 	const struct ipcmp_ring_prims *p = rc->prims;
@@ -237,6 +245,11 @@ static int take_item(struct ipcmp_ringchan *rc, int locked, int first, struct ip
 
 	if (!locked && first && (r = p->take(rc, IPCMP_RING_DATA, NULL)) != -EAGAIN)
 		return r;
+	if (locked && first && u->timeout_ms > 0 && ipcmp_try_first(&rc->recv_pause)) {
+		if ((r = p->take_and_lock(rc, IPCMP_RING_DATA, IPCMP_RING_GETLOCK, NULL)) != -EAGAIN)
+			return r;
+		rc->recv_pause = IPCMP_TRY_PAUSE;
+	}
 	if (u->timeout_ms > 0) {
 		slice = ipcmp_until_slice(u, SLICE_MS);
 		wait = &slice;

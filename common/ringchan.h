@@ -56,6 +56,7 @@ struct ipcmp_ringchan {
 	const struct ipcmp_ring_prims *prims;
 	struct ipcmp_ring ring;            /* ring.hdr NULL: not mapped */
 	struct ipcmp_stream_member member; /* a producer's place in the stream */
+	unsigned send_pause, recv_pause;   /* SysV: calls that wait at once (ipcmp_try_first) */
 };
 
 /* The last step of create and open for a producer handle. */

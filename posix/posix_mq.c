@@ -86,7 +86,7 @@ struct posix_mq {
 	unsigned char *mem;        /* where messages are staged (STAGE_SIZE); NULL: none */
 	struct ipcmp_frame_tx tx;  /* a producer's frames */
 	struct ipcmp_frame_rx rx;  /* the frames a consumer has seen */
-	unsigned send_pause;       /* sends left that wait at once (try_first) */
+	unsigned send_pause;       /* sends that wait at once (ipcmp_try_first) */
 	unsigned recv_pause;       /* likewise, receives */
 };
 
@@ -518,25 +518,8 @@ fail:
 	return rc;
 }
 
-/*
- * The deadline an absolute time, the fast path tries without one: a call
- * that finds room (or a message) at once reads no clock (ipcmp_until, in
- * common/clock.c). A try that finds none costs one system call more, so
- * after one, the next TRY_PAUSE calls of that kind wait at once: a side
- * that waits on every message pays a failed try once in TRY_PAUSE + 1
- * calls, a side that never waits no clock read at all.
- */
-#define TRY_PAUSE 16
-
-static int try_first(unsigned *pause)
-{
-	if (*pause == 0)
-		return 1;
-	--*pause;
-	return 0;
-}
-
-/* POSIX: mq_timedsend waits for room itself, bounded by the deadline. */
+/* POSIX: mq_timedsend waits for room itself, bounded by the deadline; it
+ * is tried with a deadline already past first (ipcmp_try_first). */
 static int chan_send(struct ipcmp_chan *chan, const void *buf, size_t len, int timeout_ms)
 {
 	struct posix_mq *s = priv(chan);
@@ -545,11 +528,11 @@ static int chan_send(struct ipcmp_chan *chan, const void *buf, size_t len, int t
 	int rc;
 
 	len = frame_put(s, m, buf, len);
-	if (timeout_ms == 0 || try_first(&s->send_pause)) {
+	if (timeout_ms == 0 || ipcmp_try_first(&s->send_pause)) {
 		rc = transmit(s, m, len, DATA, &zero);
 		if (rc != -ETIMEDOUT || timeout_ms == 0)
 			return rc == -ETIMEDOUT ? -EAGAIN : rc;
-		s->send_pause = TRY_PAUSE;
+		s->send_pause = IPCMP_TRY_PAUSE;
 	}
 	return transmit(s, m, len, DATA, ipcmp_until_date(&u));
 }
@@ -588,14 +571,14 @@ static ssize_t chan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int tim
 	int st, moved;
 
 	for (int first = 1;; first = 0) {
-		int tried = timeout_ms == 0 || (first && try_first(&s->recv_pause));
+		int tried = timeout_ms == 0 || (first && ipcmp_try_first(&s->recv_pause));
 
 		slice = tried ? zero : ipcmp_until_slice(&u, SLICE_MS);
 		n = take_message(chan, buf, cap, &slice);
 		if (n >= 0 || (n != -ETIMEDOUT && n != -ENOMSG))
 			return n;
 		if (tried && timeout_ms > 0 && n == -ETIMEDOUT)
-			s->recv_pause = TRY_PAUSE;
+			s->recv_pause = IPCMP_TRY_PAUSE;
 		st = ipcmp_stream_status(&s->st->stream, NULL, NULL, &moved);
 		if (st == IPCMP_EOS || st == IPCMP_ABORTED) {
 			/* over: what is still queued comes first */

@@ -17,6 +17,7 @@
 
 #include "fault.h"
 
+static int timed_waits;            /* fault_timed_waits() */
 static int armed_nth;              /* 0: disarmed */
 static int armed_err;
 static int calls;
@@ -45,6 +46,16 @@ int fault_calls(void)
 	return calls;
 }
 
+int fault_timed_waits(void)
+{
+	return timed_waits;
+}
+
+static int timed(const struct timespec *t)
+{
+	return t != NULL && (t->tv_sec != 0 || t->tv_nsec != 0);
+}
+
 /* 1 when this call is the one to fail (errno is then set). */
 static int hit(const char *call)
 {
@@ -68,6 +79,18 @@ static int hit(const char *call)
 		return __real_##call args; \
 	}
 
+/* The same, for a call that may wait until t (counted when it may). */
+#define WRAP_TIMED(ret, call, failed, params, args, t) \
+	ret __real_##call params; \
+	ret __wrap_##call params; \
+	ret __wrap_##call params \
+	{ \
+		if (hit(#call)) \
+			return failed; \
+		timed_waits += timed(t); \
+		return __real_##call args; \
+	}
+
 /* SysV */
 WRAP(int, shmget, -1, (key_t key, size_t size, int flg), (key, size, flg))
 WRAP(void *, shmat, (void *)-1, (int id, const void *addr, int flg), (id, addr, flg))
@@ -75,8 +98,8 @@ WRAP(int, shmdt, -1, (const void *addr), (addr))
 WRAP(int, shmctl, -1, (int id, int cmd, struct shmid_ds *buf), (id, cmd, buf))
 WRAP(int, semget, -1, (key_t key, int nsems, int flg), (key, nsems, flg))
 WRAP(int, semop, -1, (int id, struct sembuf *ops, size_t n), (id, ops, n))
-WRAP(int, semtimedop, -1, (int id, struct sembuf *ops, size_t n, const struct timespec *t),
-     (id, ops, n, t))
+WRAP_TIMED(int, semtimedop, -1, (int id, struct sembuf *ops, size_t n, const struct timespec *t),
+	   (id, ops, n, t), t)
 WRAP(int, msgget, -1, (key_t key, int flg), (key, flg))
 WRAP(int, msgsnd, -1, (int id, const void *msg, size_t len, int flg), (id, msg, len, flg))
 WRAP(ssize_t, msgrcv, -1, (int id, void *msg, size_t len, long type, int flg),
@@ -122,16 +145,16 @@ WRAP(int, sem_close, -1, (sem_t *sem), (sem))
 WRAP(int, sem_unlink, -1, (const char *name), (name))
 WRAP(int, sem_post, -1, (sem_t *sem), (sem))
 WRAP(int, sem_trywait, -1, (sem_t *sem), (sem))
-WRAP(int, sem_timedwait, -1, (sem_t *sem, const struct timespec *t), (sem, t))
+WRAP_TIMED(int, sem_timedwait, -1, (sem_t *sem, const struct timespec *t), (sem, t), t)
 WRAP(int, mq_close, -1, (mqd_t mqd), (mqd))
 WRAP(int, mq_unlink, -1, (const char *name), (name))
 WRAP(int, mq_getattr, -1, (mqd_t mqd, struct mq_attr *attr), (mqd, attr))
-WRAP(int, mq_timedsend, -1,
-     (mqd_t mqd, const char *msg, size_t len, unsigned prio, const struct timespec *t),
-     (mqd, msg, len, prio, t))
-WRAP(ssize_t, mq_timedreceive, -1,
-     (mqd_t mqd, char *msg, size_t len, unsigned *prio, const struct timespec *t),
-     (mqd, msg, len, prio, t))
+WRAP_TIMED(int, mq_timedsend, -1,
+	   (mqd_t mqd, const char *msg, size_t len, unsigned prio, const struct timespec *t),
+	   (mqd, msg, len, prio, t), t)
+WRAP_TIMED(ssize_t, mq_timedreceive, -1,
+	   (mqd_t mqd, char *msg, size_t len, unsigned *prio, const struct timespec *t),
+	   (mqd, msg, len, prio, t), t)
 
 /* posix_fallocate returns the error number instead of setting errno. */
 int __real_posix_fallocate(int fd, off_t off, off_t len);

@@ -21,5 +21,9 @@ void fault_disarm(void);
 /* The call the armed fault failed ("shmat"), or NULL when it has not fired. */
 const char *fault_fired(void);
 int fault_calls(void);             /* wrapped calls seen since fault_arm */
+/* Wrapped calls so far that gave the kernel a timeout to arm: semtimedop
+ * with one, sem_timedwait, mq_timedsend and mq_timedreceive with a
+ * deadline other than 0 (a deadline already past, the library's try). */
+int fault_timed_waits(void);
 
 #endif
