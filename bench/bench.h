@@ -71,6 +71,8 @@ bench_fn bench_backend;            /* backend.c: any backend, through ipcmp_* */
 bench_fn bench_raw_sysv_shm;
 bench_fn bench_raw_posix_shm;
 bench_fn bench_raw_sysv_msg;
+bench_fn bench_raw_sysv_2op;       /* raw_sysv_shm.c: with sysv-shm's semops */
+bench_fn bench_raw_msg_sem;        /* raw_sysv_msg.c: with sysv-msg's bounded waits */
 bench_fn bench_raw_posix_mq;
 bench_fn bench_pipe;
 bench_fn bench_socketpair;

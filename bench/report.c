@@ -213,7 +213,10 @@ void bench_print_table(const struct bench_report *rep, FILE *f)
 	fprintf(f, "\nraw: the plain loop over the same family's calls (bench/raw_*.c), run beside\n"
 		   "the backend in each repetition, x raw the median [min, max] of the\n"
 		   "repetitions' ratios; line: the cache-line ping-pong; cap: messages in\n"
-		   "flight the transport was made for.\n");
+		   "flight the transport was made for. raw-sysv-2op: the plain ring with\n"
+		   "sysv-shm's semops (two operations each, a lock under SEM_UNDO); raw-msg-sem:\n"
+		   "the plain queue with sysv-msg's bounded waits (a semop beside each call);\n"
+		   "their x raw is what that mechanism costs without the channel.\n");
 }
 
 static void json_string(FILE *f, const char *s)

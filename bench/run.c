@@ -43,6 +43,23 @@ static const struct {
 	{ "posix-atomic", "spsc-ring", NULL },
 };
 
+/*
+ * Beside a raw loop, the same loop with one mechanism of its backend and
+ * nothing else of the channel: its ratio to the raw loop is what that
+ * mechanism costs, and the backend's ratio to it what the rest of the
+ * channel does (bench/raw_sysv_shm.c, bench/raw_sysv_msg.c say which).
+ */
+static const struct {
+	const char *backend;
+	const char *loop;
+	bench_fn *fn;
+} mechanism_loops[] = {
+	{ "sysv-shm", "raw-sysv-2op", bench_raw_sysv_2op },
+	{ "sysv-msg", "raw-msg-sem", bench_raw_msg_sem },
+};
+
+#define NMECH (sizeof(mechanism_loops) / sizeof(mechanism_loops[0]))
+
 enum { STREAM = 1 << BENCH_STREAM, ROUNDTRIP = 1 << BENCH_ROUNDTRIP };
 
 static const struct {
@@ -78,7 +95,7 @@ static size_t entries(struct entry *e, size_t max)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; ipcmp_backends[i] != NULL && n + 2 <= max; i++) {
+	for (size_t i = 0; ipcmp_backends[i] != NULL && n + 3 <= max; i++) {
 		const struct ipcmp_ops *ops = ipcmp_backends[i];
 
 		e[n++] = (struct entry){ .name = ops->name, .kind = "backend", .family = ops->family,
@@ -93,6 +110,15 @@ static size_t entries(struct entry *e, size_t max)
 							 .family = ops->family, .sized_by = ops,
 							 .fn = raw_loops[j].fn,
 							 .modes = STREAM | ROUNDTRIP };
+			for (size_t k = 0; k < NMECH; k++)
+				if (strcmp(mechanism_loops[k].backend, ops->name) == 0)
+					e[n++] = (struct entry){ .name = mechanism_loops[k].loop,
+								 .kind = "raw loop",
+								 .family = ops->family,
+								 .raw = raw_loops[j].loop,
+								 .sized_by = ops,
+								 .fn = mechanism_loops[k].fn,
+								 .modes = STREAM | ROUNDTRIP };
 		}
 	}
 	for (size_t j = 0; j < NBASE && n < max; j++)
