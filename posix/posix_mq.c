@@ -577,8 +577,10 @@ static ssize_t chan_recv(struct ipcmp_chan *chan, void *buf, size_t cap, int tim
 		n = take_message(chan, buf, cap, &slice);
 		if (n >= 0 || (n != -ETIMEDOUT && n != -ENOMSG))
 			return n;
-		if (tried && timeout_ms > 0 && n == -ETIMEDOUT)
+		if (tried && timeout_ms > 0 && n == -ETIMEDOUT) {
 			s->recv_pause = IPCMP_TRY_PAUSE;
+			continue;       /* now wait: the stream is looked at after a slice */
+		}
 		st = ipcmp_stream_status(&s->st->stream, NULL, NULL, &moved);
 		if (st == IPCMP_EOS || st == IPCMP_ABORTED) {
 			/* over: what is still queued comes first */
