@@ -191,6 +191,7 @@ int ipcmp_read_limit(const char *path, size_t *val);
 /* clock.c: deadlines for the bounded waits. */
 void ipcmp_deadline(struct timespec *abs, clockid_t clock, int timeout_ms);
 int ipcmp_remaining(const struct timespec *abs, clockid_t clock, struct timespec *left);
+void ipcmp_sleep(const struct timespec *t);   /* all of t, across signal handlers */
 
 /* A call's deadline, timeout_ms from when the call first has to wait (its
  * first clock read); until then, dated is 0. */
@@ -219,7 +220,6 @@ void ipcmp_until_extend(struct ipcmp_until *, const struct timespec *from, int m
  */
 #define IPCMP_TRY_PAUSE 16
 int ipcmp_try_first(unsigned *pause);
-void ipcmp_sleep(const struct timespec *t);   /* all of t, across signal handlers */
 
 const char *ipcmp_strerror(int negative_errno);   /* strerror plus our own codes */
 

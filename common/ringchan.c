@@ -4,9 +4,10 @@
  * send: wait for ROOM, take the producers' lock, copy into the slot at
  * tail, publish (unlock and post DATA). recv: wait for DATA, take the
  * consumers' lock, copy out of the slot at head, unlock and post ROOM. The
- * two locks are apart, so a producer never waits for a consumer's copy. The end or abort of the stream is decided in the
- * stream's word (stream.c) and announced by one extra DATA post with the
- * ring empty: the token, which every consumer that takes it posts again.
+ * two locks are apart, so a producer never waits for a consumer's copy.
+ * The end or abort of the stream is decided in the stream's word
+ * (stream.c) and announced by one extra DATA post with the ring empty:
+ * the token, which every consumer that takes it posts again.
  *
  * Waits for DATA are cut into slices of SLICE_MS; between two, a consumer
  * checks that the stream's producers live (a dead one aborts the stream).
@@ -99,7 +100,7 @@ static int lock(struct ipcmp_ringchan *rc, enum ipcmp_ring_sem which, struct ipc
 			if (holder != 0 || p->undo)
 				orphan.dated = 0;
 			else if (!orphan.dated)
-				ipcmp_until_date(&orphan);          /* no holder recorded: from now */
+				ipcmp_until_date(&orphan);   /* no holder recorded: from now */
 			else if (ipcmp_until_passed(&orphan))
 				return -ENOTRECOVERABLE;
 			if (ipcmp_until_passed(&hard))
@@ -210,8 +211,8 @@ int ipcmp_ringchan_send(struct ipcmp_chan *chan, const void *buf, size_t len, in
 /* Under the consumers' lock, the message at head. had_item: the caller took
  * a DATA unit for it, to be given back if there is no good message. locked:
  * the caller holds the lock already. -EAGAIN: the ring is empty. */
-static ssize_t take_message(struct ipcmp_ringchan *rc, void *buf, size_t cap, struct ipcmp_until *u,
-			    int had_item, int locked)
+static ssize_t take_message(struct ipcmp_ringchan *rc, void *buf, size_t cap,
+			    struct ipcmp_until *u, int had_item, int locked)
 {
 	ssize_t n;
 	int r;
