@@ -11,6 +11,7 @@
  *   $ make build/suite build/ipcmp && ./build/suite --filter '*_shm/unlink_*'
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <mqueue.h>
 #include <semaphore.h>
@@ -22,6 +23,7 @@
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "backends.h"
@@ -699,4 +701,40 @@ BACKEND_TEST(clean_command)
 	rc = ipcmp_unlink(ops, name2);
 	cr_assert(eq(int, rc, -ENOENT), "%s: unlink after clean: %s", ops->name, ipcmp_strerror(rc));
 	foreign_remove(ops, &f);
+}
+
+/*
+ * A test worker that dies in its test (a crash, Criterion's timeout, a
+ * kill) never runs its .fini: unisolated (a plain user), its channel would
+ * stay. The next test's init removes the channels of names "t<pid>-<n>"
+ * whose pid no longer exists, found by their POSIX objects
+ * (fixture_sweep_dead_workers), and nothing of a worker that lives.
+ */
+#define POSIX_BACKENDS(X, ...) \
+	X(posix_shm, ipcmp_posix_shm_ops, __VA_ARGS__) \
+	X(posix_atomic, ipcmp_posix_atomic_ops, __VA_ARGS__) \
+	X(posix_mq, ipcmp_posix_mq_ops, __VA_ARGS__)
+
+BACKEND_TEST_ON(POSIX_BACKENDS, sweep_dead_worker)
+{
+	char dead[32], live[32];
+	pid_t pid = fork();
+	int rc;
+
+	cr_assert(ge(int, pid, 0), "fork: %s", strerror(errno));
+	if (pid == 0)
+		_exit(0);
+	cr_assert(eq(int, waitpid(pid, NULL, 0), pid), "waitpid: %s", strerror(errno));
+	snprintf(dead, sizeof(dead), "t%ld-0", (long)pid);
+	snprintf(live, sizeof(live), "t%ld-99", (long)getpid());
+	chan_close_ok(chan_create_ok(ops, dead, 64, 4, 0));
+	chan_close_ok(chan_create_ok(ops, live, 64, 4, 0));
+	cr_assert(gt(int, fixture_sweep_dead_workers(), 0), "%s: the sweep found nothing of a "
+		  "dead worker's channel %s", ops->name, dead);
+	rc = ipcmp_unlink(ops, dead);
+	cr_assert(eq(int, rc, -ENOENT), "%s: the dead worker's channel %s is still there: "
+		  "unlink says %s", ops->name, dead, ipcmp_strerror(rc));
+	rc = ipcmp_unlink(ops, live);
+	cr_assert(eq(int, rc, 0), "%s: a live worker's channel %s was swept too: unlink says %s",
+		  ops->name, live, ipcmp_strerror(rc));
 }

@@ -7,11 +7,13 @@
  * 2.4.1, so the census check is census_assert_clean(), which every
  * BACKEND_TEST calls after its body.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <mqueue.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,6 +232,72 @@ static int census_now(struct ipcmp_census *c)
 	return (int)keep;
 }
 
+/* The pid of a test worker's channel name "t<pid>-<n>", or 0. */
+static pid_t worker_of(const char *channel)
+{
+	long pid;
+	unsigned n;
+	int end = 0;
+
+	if (sscanf(channel, "t%ld-%u%n", &pid, &n, &end) != 2 || channel[end] != '\0' ||
+	    pid <= 0 || pid > INT32_MAX)
+		return 0;
+	return (pid_t)pid;
+}
+
+static void remove_channel(const char *channel)
+{
+	char q[sizeof(IPCMP_POSIX_PREFIX) + IPCMP_NAME_MAX];
+
+	for (size_t b = 0; ipcmp_backends[b] != NULL; b++)
+		ipcmp_unlink(ipcmp_backends[b], channel);
+	/* a queue without its state is no channel to ipcmp_unlink (-EPROTO),
+	 * but the name is a test's */
+	snprintf(q, sizeof(q), IPCMP_POSIX_PREFIX "%s", channel);
+	mq_unlink(q);
+}
+
+/*
+ * The POSIX objects show the channel's name ("/ipcmp.NAME" or
+ * "/ipcmp.NAME.suffix"), and removing the channel by name removes its
+ * System V objects too (their key is the name's). A channel of System V
+ * objects alone is not found: its key is a hash of the name, and reading
+ * each segment's header would attach to other tests' segments.
+ */
+int fixture_sweep_dead_workers(void)
+{
+	struct ipcmp_census c;
+	char channel[IPCMP_NAME_MAX + 1];
+	const size_t prefix = strlen(IPCMP_POSIX_PREFIX);
+	int swept = 0;
+
+	if (kcensus_take(&c, NULL) < 0) {
+		kcensus_free(&c);
+		return 0;
+	}
+	for (size_t i = 0; i < c.n; i++) {
+		const struct ipcmp_census_entry *e = &c.e[i];
+		size_t len;
+		pid_t pid;
+
+		if (e->id != -1 || e->uid != (unsigned)geteuid() ||
+		    strncmp(e->name, IPCMP_POSIX_PREFIX, prefix) != 0)
+			continue;
+		len = strcspn(e->name + prefix, ".");
+		if (len > IPCMP_NAME_MAX)
+			continue;
+		memcpy(channel, e->name + prefix, len);
+		channel[len] = '\0';
+		/* a pid that exists, even reused, keeps its objects */
+		if ((pid = worker_of(channel)) != 0 && kill(pid, 0) < 0 && errno == ESRCH) {
+			remove_channel(channel);
+			swept++;
+		}
+	}
+	kcensus_free(&c);
+	return swept;
+}
+
 void fixture_init(void)
 {
 	int rc;
@@ -237,6 +305,8 @@ void fixture_init(void)
 	memset(&fx, 0, sizeof(fx));
 	if (isolate() < 0 && fx.setup_err != 0)
 		return;
+	if (!fx.isolated)
+		fixture_sweep_dead_workers();
 	if (!fx.isolated && !kcensus_queues(NULL)) {
 		size_t len = strlen(fx.mode);
 
@@ -254,16 +324,8 @@ void fixture_fini(void)
 	/* Isolated: the namespaces go with the worker. Otherwise remove what a
 	 * failed test left under its names, on every backend. */
 	if (!fx.isolated)
-		for (unsigned i = 0; i < fx.names_made && i < NAMES_MAX; i++) {
-			char q[sizeof(IPCMP_POSIX_PREFIX) + IPCMP_NAME_MAX];
-
-			for (size_t b = 0; ipcmp_backends[b] != NULL; b++)
-				ipcmp_unlink(ipcmp_backends[b], fx.names[i]);
-			/* a queue without its state is no channel to
-			 * ipcmp_unlink (-EPROTO), but the name is this test's */
-			snprintf(q, sizeof(q), IPCMP_POSIX_PREFIX "%s", fx.names[i]);
-			mq_unlink(q);
-		}
+		for (unsigned i = 0; i < fx.names_made && i < NAMES_MAX; i++)
+			remove_channel(fx.names[i]);
 	kcensus_free(&fx.before);
 	if (fx.reports != NULL)
 		munmap(fx.reports, CHILD_MAX * sizeof(*fx.reports));

@@ -40,6 +40,13 @@ int fixture_census(struct ipcmp_census *c);
 /* Fails the test unless the census equals the one taken before the test. */
 void census_assert_clean(void);
 
+/* Removes what test workers that died in their test (a crash, Criterion's
+ * timeout, a kill: their .fini never ran) left under their names
+ * "t<pid>-<n>": the channels of this user, found by their POSIX objects,
+ * whose pid no longer exists. Done by every unisolated test's init.
+ * Returns how many objects led to a removal. */
+int fixture_sweep_dead_workers(void);
+
 /* A fresh channel name, unique to this test; len 0: the natural length,
  * else padded to len characters (len <= IPCMP_NAME_MAX). */
 const char *fixture_name(void);
