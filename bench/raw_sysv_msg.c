@@ -119,18 +119,13 @@ static const struct bench_transport queue_transport = {
 	.close = queue_close,
 };
 
-/* raw-msg-sem: one semop of two operations; waits (bounded) only when
- * wait, else IPC_NOWAIT. 0, or -1 with errno. */
-static int semop2(struct bench_run *r, int semid, short slots, short used, short used2, int wait)
+/* raw-msg-sem: one semop of two operations, bounded when wait, else
+ * IPC_NOWAIT. 0, or -1 with errno. */
+static int sem_pair(struct bench_run *r, int semid, struct sembuf ops[2], int wait)
 {
-	struct sembuf ops[2] = { { SLOTS, slots, 0 }, { USED, used, 0 } };
 	struct timespec bound = bench_timeout(r);
 	int rc;
 
-	if (used2 != 0) {          /* USED -1 and +1: wait for USED > 0 */
-		ops[0] = (struct sembuf){ USED, used, 0 };
-		ops[1] = (struct sembuf){ USED, used2, 0 };
-	}
 	if (!wait)
 		ops[0].sem_flg = ops[1].sem_flg = IPC_NOWAIT;
 	while ((rc = semtimedop(semid, ops, 2, wait ? &bound : NULL)) < 0 && errno == EINTR)
@@ -140,10 +135,11 @@ static int semop2(struct bench_run *r, int semid, short slots, short used, short
 
 static int bounded_put(struct bench_run *r, void *t, int dir, const void *buf, size_t len)
 {
+	struct sembuf claim[2] = { { SLOTS, -1, 0 }, { USED, 1, 0 } };
 	struct qmsg *m = staged(t, buf);
 	struct queues *q = t;
 
-	if (semop2(r, q->semid[dir], -1, +1, 0, 1) < 0)
+	if (sem_pair(r, q->semid[dir], claim, 1) < 0)
 		return bench_fail(r, "semtimedop(SLOTS -1, USED +1): %s", strerror(errno));
 	m->mtype = 1;
 	memcpy(m->mtext, buf, len);
@@ -154,6 +150,8 @@ static int bounded_put(struct bench_run *r, void *t, int dir, const void *buf, s
 
 static ssize_t bounded_get(struct bench_run *r, void *t, int dir, void *buf, size_t cap)
 {
+	struct sembuf await_used[2] = { { USED, -1, 0 }, { USED, 1, 0 } };
+	struct sembuf release[2] = { { SLOTS, 1, 0 }, { USED, -1, 0 } };
 	struct qmsg *m = staged(t, buf);
 	struct queues *q = t;
 	ssize_t n;
@@ -161,11 +159,11 @@ static ssize_t bounded_get(struct bench_run *r, void *t, int dir, void *buf, siz
 	while ((n = msgrcv(q->msqid[dir], m, cap, 0, IPC_NOWAIT)) < 0) {
 		if (errno != ENOMSG && errno != EINTR)
 			return bench_fail(r, "msgrcv: %s", strerror(errno));
-		if (errno == ENOMSG && semop2(r, q->semid[dir], 0, -1, +1, 1) < 0)
+		if (errno == ENOMSG && sem_pair(r, q->semid[dir], await_used, 1) < 0)
 			return bench_fail(r, "semtimedop(USED -1 +1): %s", strerror(errno));
 	}
 	memcpy(buf, m->mtext, (size_t)n);
-	if (semop2(r, q->semid[dir], +1, -1, 0, 0) < 0)
+	if (sem_pair(r, q->semid[dir], release, 0) < 0)
 		return bench_fail(r, "semop(SLOTS +1, USED -1): %s", strerror(errno));
 	return n;
 }

@@ -69,17 +69,7 @@ static int hit(const char *call)
 	return 1;
 }
 
-#define WRAP(ret, call, failed, params, args) \
-	ret __real_##call params; \
-	ret __wrap_##call params; \
-	ret __wrap_##call params \
-	{ \
-		if (hit(#call)) \
-			return failed; \
-		return __real_##call args; \
-	}
-
-/* The same, for a call that may wait until t (counted when it may). */
+/* A call that may wait until t is counted when it may (fault_timed_waits). */
 #define WRAP_TIMED(ret, call, failed, params, args, t) \
 	ret __real_##call params; \
 	ret __wrap_##call params; \
@@ -90,6 +80,8 @@ static int hit(const char *call)
 		timed_waits += timed(t); \
 		return __real_##call args; \
 	}
+
+#define WRAP(ret, call, failed, params, args) WRAP_TIMED(ret, call, failed, params, args, NULL)
 
 /* SysV */
 WRAP(int, shmget, -1, (key_t key, size_t size, int flg), (key, size, flg))
