@@ -6,7 +6,7 @@
  * tests); `make bench` measures.
  */
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "asserts.h"
 #include <errno.h>
 #include <math.h>
 #include <sched.h>

@@ -19,7 +19,7 @@
 
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
-#include <criterion/new/assert.h>
+#include "asserts.h"
 
 #include "fixture.h"
 #include "kcensus.h"

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "asserts.h"
 
 #include "errno_rows.h"
 #include "fixture.h"

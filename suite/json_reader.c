@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "asserts.h"
 
 #include "json.h"
 

@@ -29,7 +29,7 @@
 #include <linux/magic.h>
 
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "asserts.h"
 
 #include "census.h"
 #include "fixture.h"

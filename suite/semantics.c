@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "asserts.h"
 
 #include "fixture.h"
 #include "semantics.h"

@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "asserts.h"
 
 #include "census.h"
 #include "fault.h"

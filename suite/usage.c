@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "asserts.h"
 
 #include "clirun.h"
 #include "fixture.h"

@@ -20,7 +20,7 @@
 #define SUITE_BACKENDS_H
 
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "asserts.h"
 
 #include "fixture.h"
 #include "ipcmp.h"

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "asserts.h"
 
 #include "clirun.h"
 #include "crashkit.h"

@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "asserts.h"
 
 #include "clirun.h"
 #include "fixture.h"

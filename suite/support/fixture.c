@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "asserts.h"
 
 #include "fixture.h"
 #include "kcensus.h"

@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "asserts.h"
 
 #include "fixture.h"
 #include "procinfo.h"

@@ -12,7 +12,7 @@
 #define SUITE_TIMING_H
 
 #include <criterion/criterion.h>
-#include <criterion/new/assert.h>
+#include "asserts.h"
 
 long timing_now_ms(void);                  /* CLOCK_MONOTONIC */
 /* What the scheduler may add to any wait: 1 s natively, 10 s under valgrind. */
