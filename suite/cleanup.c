@@ -708,33 +708,60 @@ BACKEND_TEST(clean_command)
  * kill) never runs its .fini: unisolated (a plain user), its channel would
  * stay. The next test's init removes the channels of names "t<pid>-<n>"
  * whose pid no longer exists, found by their POSIX objects
- * (fixture_sweep_dead_workers), and nothing of a worker that lives.
+ * (fixture_sweep_workers), and nothing of a worker that lives.
+ *
+ * The other workers sweep too, at every test's init: a channel named for
+ * a pid already dead could be theirs to remove, even half made. So the
+ * "dead" worker here is a child that still lives, which this sweep alone
+ * is told is gone; whether a pid is gone is checked on its own.
  */
 #define POSIX_BACKENDS(X, ...) \
 	X(posix_shm, ipcmp_posix_shm_ops, __VA_ARGS__) \
 	X(posix_atomic, ipcmp_posix_atomic_ops, __VA_ARGS__) \
 	X(posix_mq, ipcmp_posix_mq_ops, __VA_ARGS__)
 
+static pid_t sweep_child;
+
+static int sweep_child_gone(pid_t pid)
+{
+	return pid == sweep_child;
+}
+
 BACKEND_TEST_ON(POSIX_BACKENDS, sweep_dead_worker)
 {
 	char dead[32], live[32];
-	pid_t pid = fork();
-	int rc;
+	int hold[2], rc;
 
-	cr_assert(ge(int, pid, 0), "fork: %s", strerror(errno));
-	if (pid == 0)
-		_exit(0);
-	cr_assert(eq(int, waitpid(pid, NULL, 0), pid), "waitpid: %s", strerror(errno));
-	snprintf(dead, sizeof(dead), "t%ld-0", (long)pid);
+	cr_assert(eq(int, pipe(hold), 0), "pipe: %s", strerror(errno));
+	sweep_child = fork();
+	cr_assert(ge(int, sweep_child, 0), "fork: %s", strerror(errno));
+	if (sweep_child == 0) {
+		char c;
+
+		close(hold[1]);
+		_exit(read(hold[0], &c, 1) == 0 ? 0 : 1);   /* until the parent closes */
+	}
+	close(hold[0]);
+	snprintf(dead, sizeof(dead), "t%ld-0", (long)sweep_child);
 	snprintf(live, sizeof(live), "t%ld-99", (long)getpid());
 	chan_close_ok(chan_create_ok(ops, dead, 64, 4, 0));
 	chan_close_ok(chan_create_ok(ops, live, 64, 4, 0));
-	cr_assert(gt(int, fixture_sweep_dead_workers(), 0), "%s: the sweep found nothing of a "
-		  "dead worker's channel %s", ops->name, dead);
+	rc = fixture_sweep_workers(sweep_child_gone);
+	cr_assert(gt(int, rc, 0), "%s: the sweep found nothing of a dead worker's channel %s",
+		  ops->name, dead);
 	rc = ipcmp_unlink(ops, dead);
 	cr_assert(eq(int, rc, -ENOENT), "%s: the dead worker's channel %s is still there: "
 		  "unlink says %s", ops->name, dead, ipcmp_strerror(rc));
 	rc = ipcmp_unlink(ops, live);
 	cr_assert(eq(int, rc, 0), "%s: a live worker's channel %s was swept too: unlink says %s",
 		  ops->name, live, ipcmp_strerror(rc));
+
+	cr_assert(eq(int, fixture_worker_gone(sweep_child), 0), "a live child (pid %ld) is taken "
+		  "for gone", (long)sweep_child);
+	close(hold[1]);
+	cr_assert(eq(int, waitpid(sweep_child, NULL, 0), sweep_child), "waitpid: %s",
+		  strerror(errno));
+	cr_assert(eq(int, fixture_worker_gone(sweep_child), 1), "a reaped child (pid %ld) is not "
+		  "taken for gone", (long)sweep_child);
+	cr_assert(eq(int, fixture_worker_gone(getpid()), 0), "this worker is taken for gone");
 }

@@ -264,7 +264,13 @@ static void remove_channel(const char *channel)
  * objects alone is not found: its key is a hash of the name, and reading
  * each segment's header would attach to other tests' segments.
  */
-int fixture_sweep_dead_workers(void)
+int fixture_worker_gone(pid_t pid)
+{
+	/* a pid that exists, even reused, keeps its objects */
+	return kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+int fixture_sweep_workers(int (*gone)(pid_t pid))
 {
 	struct ipcmp_census c;
 	char channel[IPCMP_NAME_MAX + 1];
@@ -288,8 +294,7 @@ int fixture_sweep_dead_workers(void)
 			continue;
 		memcpy(channel, e->name + prefix, len);
 		channel[len] = '\0';
-		/* a pid that exists, even reused, keeps its objects */
-		if ((pid = worker_of(channel)) != 0 && kill(pid, 0) < 0 && errno == ESRCH) {
+		if ((pid = worker_of(channel)) != 0 && gone(pid)) {
 			remove_channel(channel);
 			swept++;
 		}
@@ -306,7 +311,7 @@ void fixture_init(void)
 	if (isolate() < 0 && fx.setup_err != 0)
 		return;
 	if (!fx.isolated)
-		fixture_sweep_dead_workers();
+		fixture_sweep_workers(fixture_worker_gone);
 	if (!fx.isolated && !kcensus_queues(NULL)) {
 		size_t len = strlen(fx.mode);
 

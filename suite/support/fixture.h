@@ -43,9 +43,10 @@ void census_assert_clean(void);
 /* Removes what test workers that died in their test (a crash, Criterion's
  * timeout, a kill: their .fini never ran) left under their names
  * "t<pid>-<n>": the channels of this user, found by their POSIX objects,
- * whose pid no longer exists. Done by every unisolated test's init.
- * Returns how many objects led to a removal. */
-int fixture_sweep_dead_workers(void);
+ * whose pid gone() says is no more. Every unisolated test's init sweeps
+ * with fixture_worker_gone. Returns how many objects led to a removal. */
+int fixture_sweep_workers(int (*gone)(pid_t pid));
+int fixture_worker_gone(pid_t pid);  /* 1: no process has this pid */
 
 /* A fresh channel name, unique to this test; len 0: the natural length,
  * else padded to len characters (len <= IPCMP_NAME_MAX). */
