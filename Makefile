@@ -176,6 +176,8 @@ docs-lessons: $(BUILD)/ipcmp
 # cannot say so, as it would match every test's stack through Criterion. The tests that expect a
 # child to die of SIGSEGV or SIGBUS (SHM_RDONLY, a page past the end) need
 # the signal itself, not ASan's report of it: handle_segv=0, handle_sigbus=0.
+# The failed tests' lines are printed again at the end, where the tail of
+# a long log shows them.
 SANITIZERS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 SANITIZE_CC = gcc clang
 SANITIZE_OPTIONS = ASAN_OPTIONS=detect_leaks=1:handle_segv=0:handle_sigbus=0:log_path=$(BUILD)/asan-$$cc/log/asan \
@@ -204,6 +206,9 @@ sanitize:
 			echo "== $$f"; head -40 "$$f"; fail=1; done; \
 		[ $$st = 0 ] || { echo "sanitize: $$cc: the suite exited with $$st"; fail=1; }; \
 	done; \
+	for cc in $(SANITIZE_CC); do out=$(BUILD)/asan-$$cc/suite.out; \
+		grep -q 'Failing: 0 | Crashing: 0' $$out && continue; \
+		echo "sanitize: $$cc: what failed:"; grep -E '^\[(----|FAIL)\]' $$out; done; \
 	[ -z "$$fail" ] && echo "sanitize: gcc and clang builds, no ASan, LSan or UBSan report"
 
 # Line and branch coverage of the library and the command by the suite,
