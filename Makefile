@@ -120,7 +120,8 @@ valgrind: deps
 			$(SUITE_FLAGS) >$(BUILD)/vg/part$$i.out 2>&1 & pids="$$pids $$!"; done; \
 	st=0; i=0; for p in $$pids; do i=$$((i + 1)); wait $$p; s=$$?; \
 		[ $$s = 0 ] || { echo "valgrind: part $$i exited with $$s" >>$(BUILD)/vg/status; st=1; }; done; \
-	cat $(BUILD)/vg/part*.out; [ $$st = 0 ] || { cat $(BUILD)/vg/status; echo "valgrind: the suite failed"; exit 1; }
+	cat $(BUILD)/vg/part*.out; [ $$st = 0 ] || { cat $(BUILD)/vg/status; \
+		grep -h -E '^\[(----|FAIL)\]' $(BUILD)/vg/part*.out; echo "valgrind: the suite failed"; exit 1; }
 	@bad=$$(grep -l -E 'ERROR SUMMARY: [1-9]' $(BUILD)/vg/vg.*.log); \
 	if [ -n "$$bad" ]; then echo "valgrind: errors or leaks in:"; \
 		for f in $$bad; do echo "== $$f"; grep -A12 -E 'blocks are definitely|blocks are indirectly|Invalid|uninitialised|Syscall param|ERROR SUMMARY' $$f | head -60; done; exit 1; fi; \
