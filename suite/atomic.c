@@ -17,24 +17,16 @@
  */
 #include <signal.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "backends.h"
 #include "crashkit.h"
 #include "ringmap.h"
+#include "timing.h"
 
 #define MSG 64
 
 static const struct ipcmp_ops *const ops = &ipcmp_posix_atomic_ops;
-
-static long elapsed_ms(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
-}
 
 static struct ipcmp_ring_hdr *child_map(const char *name, size_t *size)
 {
@@ -55,9 +47,8 @@ static struct ipcmp_ring_slot *slot(struct ipcmp_ring_hdr *h, uint64_t i)
 Test(posix_atomic, producer_died_claiming, .init = fixture_init, .fini = fixture_fini,
      .timeout = 60)
 {
-	long bound = fixture_wait_ms() + IPCMP_TIMEOUT_MARGIN_MS + 1000, ms;
+	long bound = fixture_wait_ms() + IPCMP_TIMEOUT_MARGIN_MS + timing_allowance_ms(), ms, t0;
 	struct ipcmp_chan *q;
-	struct timespec t0;
 	const char *name;
 	char buf[MSG];
 	ssize_t n;
@@ -89,9 +80,9 @@ Test(posix_atomic, producer_died_claiming, .init = fixture_init, .fini = fixture
 	n = ipcmp_recv(q, buf, sizeof(buf), fixture_wait_ms());
 	cr_assert(eq(long, (long)n, 9L), "%s: the message published before the death: %s",
 		  ops->name, n < 0 ? ipcmp_strerror((int)n) : "a length");
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = timing_now_ms();
 	n = ipcmp_recv(q, buf, sizeof(buf), fixture_wait_ms());
-	ms = elapsed_ms(&t0);
+	ms = timing_now_ms() - t0;
 	cr_assert(eq(long, (long)n, (long)IPCMP_ABORTED), "%s: recv behind a slot claimed by a "
 		  "dead producer: %s, want IPCMP_ABORTED", ops->name,
 		  n < 0 ? ipcmp_strerror((int)n) : "a message");
@@ -106,9 +97,8 @@ Test(posix_atomic, producer_died_claiming, .init = fixture_init, .fini = fixture
 Test(posix_atomic, consumer_died_claiming, .init = fixture_init, .fini = fixture_fini,
      .timeout = 60)
 {
-	long bound = fixture_wait_ms() + IPCMP_TIMEOUT_MARGIN_MS + 1000, ms;
+	long bound = fixture_wait_ms() + IPCMP_TIMEOUT_MARGIN_MS + timing_allowance_ms(), ms, t0;
 	struct ipcmp_chan *p, *q;
-	struct timespec t0;
 	const char *name;
 	char buf[MSG];
 	ssize_t n;
@@ -143,9 +133,9 @@ Test(posix_atomic, consumer_died_claiming, .init = fixture_init, .fini = fixture
 		child_exit();
 	}
 	child_assert_ok(pid, 0, fixture_wait_ms(), "consumer");
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = timing_now_ms();
 	rc = ipcmp_send(p, "two", 3, fixture_wait_ms());
-	ms = elapsed_ms(&t0);
+	ms = timing_now_ms() - t0;
 	cr_assert(eq(int, rc, 0), "%s: send into the slot of a consumer that died holding it: %s",
 		  ops->name, ipcmp_strerror(rc));
 	cr_assert(lt(long, ms, bound), "%s: send took %ld ms (bound %ld)", ops->name, ms, bound);
