@@ -202,6 +202,9 @@ struct ipcmp_until {
 	struct timespec at;
 };
 #define IPCMP_UNTIL(clock, timeout_ms) { (clock), (timeout_ms), 0, { 0, 0 } }
+/* An open's wait for its creator: timed, not counted in sleeps, which a
+ * loaded machine stretches. */
+#define IPCMP_OPEN_UNTIL IPCMP_UNTIL(CLOCK_MONOTONIC, IPCMP_OPEN_WAIT_MS)
 const struct timespec *ipcmp_until_date(struct ipcmp_until *);     /* the deadline */
 /* The end of the next slice: slice_ms from now, or the deadline if sooner
  * (one clock read, which dates the deadline too). */

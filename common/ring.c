@@ -85,13 +85,12 @@ int ipcmp_ring_wait_ready(void *mem, size_t size)
 
 	if (size < sizeof(*h))
 		return -EPROTO;
-	for (int waited = 0; waited < IPCMP_OPEN_WAIT_MS; waited++) {
+	for (struct ipcmp_until u = IPCMP_OPEN_UNTIL; !ipcmp_until_passed(&u); ipcmp_sleep(&tick)) {
 		uint32_t magic = LOAD(h->magic);
 		if (magic != 0 && magic != IPCMP_RING_MAGIC)
 			return -EPROTO;
 		if (magic == IPCMP_RING_MAGIC && LOAD(h->ready) == 1)
 			return 0;
-		ipcmp_sleep(&tick);
 	}
 	return LOAD(h->magic) == 0 ? -EPROTO : -ETIMEDOUT;
 }

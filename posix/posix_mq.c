@@ -323,9 +323,8 @@ static int existing(const char *spath, const char *name)
 
 	if ((fd = shm_open(spath, O_RDONLY, 0)) < 0)
 		return ipcmp_fail("shm_open", EEXIST);
-	for (int waited = 0; (rc = fstat(fd, &sb)) == 0 &&
-			     (size_t)sb.st_size < sizeof(struct state) &&
-			     waited < IPCMP_OPEN_WAIT_MS; waited++)
+	for (struct ipcmp_until u = IPCMP_OPEN_UNTIL; (rc = fstat(fd, &sb)) == 0 &&
+	     (size_t)sb.st_size < sizeof(struct state) && !ipcmp_until_passed(&u);)
 		ipcmp_sleep(&tick);
 	if (rc < 0) {                   /* something is there; we cannot tell what */
 		close(fd);
@@ -432,7 +431,7 @@ static int wait_ready(struct state *st, const char *name)
 	struct timespec tick = { 0, 1000000 };
 	char stored[sizeof(st->name)];
 
-	for (int waited = 0; waited < IPCMP_OPEN_WAIT_MS; waited++) {
+	for (struct ipcmp_until u = IPCMP_OPEN_UNTIL; !ipcmp_until_passed(&u); ipcmp_sleep(&tick)) {
 		uint32_t magic = LOAD(st->magic);
 
 		if (magic != 0 && magic != STATE_MAGIC)
@@ -444,7 +443,6 @@ static int wait_ready(struct state *st, const char *name)
 				return -EPROTO;
 			return 0;
 		}
-		ipcmp_sleep(&tick);
 	}
 	return LOAD(st->magic) == 0 ? -EPROTO : -ETIMEDOUT;
 }

@@ -15,14 +15,13 @@ static int object_size(int fd, size_t *size)
 	struct timespec tick = { 0, 1000000 };
 	struct stat st;
 
-	for (int waited = 0; waited < IPCMP_OPEN_WAIT_MS; waited++) {
+	for (struct ipcmp_until u = IPCMP_OPEN_UNTIL; !ipcmp_until_passed(&u); ipcmp_sleep(&tick)) {
 		if (fstat(fd, &st) < 0)
 			return ipcmp_fail("fstat", errno);
 		if ((size_t)st.st_size >= sizeof(struct ipcmp_ring_hdr)) {
 			*size = (size_t)st.st_size;
 			return 0;
 		}
-		ipcmp_sleep(&tick);
 	}
 	return -EPROTO;
 }

@@ -633,12 +633,11 @@ static int wait_ready(int msqid, const char *name, struct head *h)
 {
 	struct timespec tick = { 0, 1000000 };
 
-	for (int waited = 0; waited < IPCMP_OPEN_WAIT_MS; waited++) {
+	for (struct ipcmp_until u = IPCMP_OPEN_UNTIL; !ipcmp_until_passed(&u); ipcmp_sleep(&tick)) {
 		int rc = read_head(msqid, name, h);
 
 		if (rc != -EAGAIN)
 			return rc;
-		ipcmp_sleep(&tick);
 	}
 	return -EPROTO;
 }
