@@ -73,18 +73,11 @@
 #define CLOCK CLOCK_MONOTONIC
 
 /*
- * A call's deadline is taken when it first has to wait, not on entry: a
- * call that finds its slot or message at once reads no clock. The spin
- * before it lasts microseconds, far inside IPCMP_TIMEOUT_MARGIN_MS.
+ * A call's deadline is taken when it first has to wait, not on entry
+ * (struct ipcmp_until): a call that finds its slot or message at once
+ * reads no clock. The spin before it lasts microseconds, far inside
+ * IPCMP_TIMEOUT_MARGIN_MS.
  */
-#define UNDATED { -1, 0 }
-
-static const struct timespec *date(struct timespec *deadline, int timeout_ms)
-{
-	if (deadline->tv_sec < 0)
-		ipcmp_deadline(deadline, CLOCK, timeout_ms);
-	return deadline;
-}
 
 static struct ipcmp_atomicring *atomicring(struct ipcmp_chan *chan)
 {
@@ -269,7 +262,7 @@ int ipcmp_atomicring_send(struct ipcmp_chan *chan, const void *buf, size_t len, 
 	struct ipcmp_atomicring *ar = atomicring(chan);
 	const struct ipcmp_ring *r = &ar->ring;
 	struct ipcmp_ring_hdr *h = r->hdr;
-	struct timespec deadline = UNDATED;
+	struct ipcmp_until u = IPCMP_UNTIL(CLOCK, timeout_ms);
 	struct look l = { r, 0 };
 	uint64_t pos, seq;
 	int rc, tries = 0;
@@ -279,8 +272,6 @@ int ipcmp_atomicring_send(struct ipcmp_chan *chan, const void *buf, size_t len, 
 	if (ar->member.slot < 0 || ar->member.slot >= IPCMP_STREAM_PRODUCERS)
 		return -EINVAL;
 	while ((rc = claim(r, &h->tail, 0, &pos)) < 0) {
-		struct timespec left;
-
 		if (rc != -EAGAIN)
 			return rc;
 		if (++tries < SPIN_TRIES) {
@@ -291,10 +282,11 @@ int ipcmp_atomicring_send(struct ipcmp_chan *chan, const void *buf, size_t len, 
 			return rc;              /* full, or an index lies: see recv */
 		if (timeout_ms == 0)
 			return -EAGAIN;
-		if (ipcmp_remaining(date(&deadline, timeout_ms), CLOCK, &left) < 0)
+		if (ipcmp_until_passed(&u))
 			return -ETIMEDOUT;
 		l.pos = pos;
-		if (sleep_until(&h->room_waiters, &h->room_futex, room_ready, &l, &deadline))
+		if (sleep_until(&h->room_waiters, &h->room_futex, room_ready, &l,
+				ipcmp_until_date(&u)))
 			free_if_dead(r, pos);
 		tries = SPIN_TRIES / 2;
 	}
@@ -336,14 +328,13 @@ int ipcmp_atomicring_leave(struct ipcmp_chan *chan, int abort)
 static int take_seq(const struct ipcmp_ring *r, uint32_t producer, uint64_t seq)
 {
 	uint64_t *taken = &r->top->taken[producer];
-	struct timespec until = UNDATED, left;
+	struct ipcmp_until until = IPCMP_UNTIL(CLOCK, SEQ_WAIT_MS);
 	uint64_t v = seq;
 
 	while (!atomic_compare_exchange_strong_explicit(A64(*taken), &v, seq + 1,
 							memory_order_seq_cst,
 							memory_order_seq_cst)) {
-		if (v > seq || seq - v > r->capacity ||
-		    ipcmp_remaining(date(&until, SEQ_WAIT_MS), CLOCK, &left) < 0)
+		if (v > seq || seq - v > r->capacity || ipcmp_until_passed(&until))
 			return -EBADMSG;        /* lost, repeated or reordered */
 		sched_yield();
 		v = seq;
@@ -361,12 +352,11 @@ static int take_seq(const struct ipcmp_ring *r, uint32_t producer, uint64_t seq)
 static int seq_ready(const struct ipcmp_ring *r, uint32_t producer, uint64_t seq)
 {
 	uint64_t *taken = &r->top->taken[producer];
-	struct timespec until, left;
+	struct ipcmp_until until = IPCMP_UNTIL(CLOCK, SEQ_WAIT_MS);
 	uint64_t v;
 
-	ipcmp_deadline(&until, CLOCK, SEQ_WAIT_MS);
 	while ((v = atomic_load_explicit(A64(*taken), memory_order_acquire)) != seq) {
-		if (v > seq || seq - v > r->capacity || ipcmp_remaining(&until, CLOCK, &left) < 0)
+		if (v > seq || seq - v > r->capacity || ipcmp_until_passed(&until))
 			return -EBADMSG;
 		sched_yield();
 	}
@@ -448,7 +438,7 @@ ssize_t ipcmp_atomicring_recv(struct ipcmp_chan *chan, void *buf, size_t cap, in
 	struct ipcmp_atomicring *ar = atomicring(chan);
 	const struct ipcmp_ring *r = &ar->ring;
 	struct ipcmp_ring_hdr *h = r->hdr;
-	struct timespec deadline = UNDATED, left;
+	struct ipcmp_until u = IPCMP_UNTIL(CLOCK, timeout_ms);
 	struct look l = { r, 0 };
 	pid_t self = ipcmp_self();     /* what a claimed slot records: this process, after a fork too */
 	int rc, st, moved, tries = 0, idle = 0;
@@ -496,9 +486,10 @@ ssize_t ipcmp_atomicring_recv(struct ipcmp_chan *chan, void *buf, size_t cap, in
 			return st;
 		if (timeout_ms == 0)
 			return -EAGAIN;
-		if (ipcmp_remaining(date(&deadline, timeout_ms), CLOCK, &left) < 0)
+		if (ipcmp_until_passed(&u))
 			return -ETIMEDOUT;
-		idle = sleep_until(&h->data_waiters, &h->data_futex, data_ready, &l, &deadline);
+		idle = sleep_until(&h->data_waiters, &h->data_futex, data_ready, &l,
+				   ipcmp_until_date(&u));
 		tries = SPIN_TRIES / 2;
 	}
 }
